@@ -1,0 +1,27 @@
+"""Canonical JSON and digests, shared by the config loader, the result store and signing.
+
+Canonical form: RFC 8785 (JSON Canonicalization Scheme) via the ``rfc8785`` package, so
+a digest does not depend on key order, whitespace or number formatting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import rfc8785
+
+__all__ = ["canonical_json", "sha256_hex"]
+
+
+def canonical_json(doc: Any) -> bytes:
+    """``doc`` as RFC 8785 canonical JSON bytes (UTF-8).
+
+    :raises rfc8785.CanonicalizationError: for values JSON cannot carry (NaN, huge ints).
+    """
+    return rfc8785.dumps(doc)
+
+
+def sha256_hex(doc: Any) -> str:
+    """Lowercase hex sha256 of :func:`canonical_json` of ``doc`` (64 characters)."""
+    return hashlib.sha256(canonical_json(doc)).hexdigest()

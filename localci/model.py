@@ -1,0 +1,363 @@
+"""The result document as frozen dataclasses, and its explicit JSON mapping.
+
+The JSON form is defined by ``schemas/result.v1.schema.json``; :func:`result_to_dict`
+and :func:`result_from_dict` are the only translation between the two. Every field name
+here is the JSON key of the same name. Validation against the schema lives in
+:mod:`localci.schemas`; these functions assume (from_dict) or produce (to_dict) valid data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = [
+    "RESULT_SCHEMA_ID",
+    "RESULT_SCHEMA_VERSION",
+    "Conclusion",
+    "CoverageMetrics",
+    "Finding",
+    "GitInfo",
+    "LintCounts",
+    "Metrics",
+    "Result",
+    "RunnerInfo",
+    "Severity",
+    "StageResult",
+    "StageStatus",
+    "TestCounts",
+    "ThresholdOutcome",
+    "result_from_dict",
+    "result_to_dict",
+]
+
+RESULT_SCHEMA_ID = "urn:localci:schema:result:v1"
+"""The ``$id`` of ``schemas/result.v1.schema.json`` and the document's ``schema`` value."""
+
+RESULT_SCHEMA_VERSION = "1.0"
+"""``major.minor``: a minor bump only adds optional fields; a major bump is a new schema."""
+
+Conclusion = Literal["success", "failure", "error", "cancelled"]
+StageStatus = Literal["passed", "failed", "error", "skipped", "timed_out"]
+Severity = Literal["error", "warning", "note"]
+FindingKind = Literal["test", "lint", "coverage", "stage"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One thing a human or an automated fixer should look at.
+
+    - ``kind``: ``test`` (a failing or erroring test), ``lint`` (a linter finding),
+      ``coverage`` (a range of uncovered lines), ``stage`` (a problem with the stage itself).
+    - ``message``: the explanation, e.g. the assertion text; at most 4096 characters.
+    - ``path``: file path relative to the repository root (POSIX separators), when known.
+    - ``line`` / ``end_line`` / ``column``: 1-based positions, when known.
+    - ``rule``: the lint rule id (``F401``), or for tests ``failure`` / ``error`` / ``xpass``.
+    - ``severity``: ``error``, ``warning`` or ``note`` (SARIF's levels).
+    - ``test_id``: pytest node id (``tests/test_a.py::test_b``) for test findings.
+    - ``details``: longer text (a traceback), at most 16384 characters.
+    """
+
+    kind: FindingKind
+    message: str
+    severity: Severity = "error"
+    path: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    column: int | None = None
+    rule: str | None = None
+    test_id: str | None = None
+    details: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestCounts:
+    """Test outcomes as counted from a JUnit XML report.
+
+    ``failed`` are assertion failures, ``errors`` are errors in set-up, tear-down or
+    collection; ``xfailed`` tests count as skipped in JUnit and are reported apart when
+    pytest marks them; ``xpassed`` are unexpected passes (a failure under ``xfail_strict``,
+    which pytest then reports as ``failed``). ``total`` includes every category.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    xfailed: int = 0
+    xpassed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageMetrics:
+    """Coverage totals, in percent (0-100, not rounded) and in counts.
+
+    ``percent`` is coverage.py's combined figure (statements and, when measured, branches);
+    ``branch_percent`` is ``None`` when branch coverage was not measured.
+    """
+
+    percent: float
+    line_percent: float
+    branch_percent: float | None
+    statements: int
+    covered_statements: int
+    branches: int | None = None
+    covered_branches: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LintCounts:
+    """Lint findings counted by severity (all findings, not only the capped list)."""
+
+    total: int
+    errors: int
+    warnings: int
+    notes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metrics:
+    """The raw numbers a stage produced; the verifier recomputes thresholds from these."""
+
+    tests: TestCounts | None = None
+    coverage: CoverageMetrics | None = None
+    lint: LintCounts | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdOutcome:
+    """One threshold, evaluated: ``actual`` compared with ``limit``.
+
+    ``name`` is ``min_percent`` (coverage, ``actual >= limit``), ``max_failures`` (tests:
+    failed + errors, ``actual <= limit``) or ``max_findings`` (lint findings at or above
+    ``severity``, ``actual <= limit``).
+    """
+
+    name: Literal["min_percent", "max_failures", "max_findings"]
+    limit: float
+    actual: float
+    passed: bool
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageResult:
+    """What one stage did.
+
+    - ``status``: ``passed``, ``failed`` (ran; a threshold or exit code said no), ``error``
+      (could not run or its report was unusable), ``skipped`` (with ``reason``),
+      ``timed_out``.
+    - ``duration``: seconds, wall time. ``exit_code`` is ``None`` when it never ran;
+      negative when killed by a signal (``-9``).
+    - ``findings``: at most :data:`localci.limits.MAX_FINDINGS` entries; ``findings_total``
+      keeps the real count.
+    - ``log_tail``: the last lines of output of a failed stage, secrets redacted;
+      ``None`` for a passing stage.
+    """
+
+    name: str
+    kind: Literal["tests", "coverage", "lint", "command"]
+    status: StageStatus
+    command: tuple[str, ...]
+    duration: float
+    exit_code: int | None = None
+    reason: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    thresholds: tuple[ThresholdOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    findings_total: int = 0
+    log_tail: str | None = None
+    log_tail_truncated: bool = False
+    report_format: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitInfo:
+    """Which code was tested.
+
+    ``commit`` and ``tree`` are 40-hex (SHA-1) or 64-hex (SHA-256) object ids;
+    ``repository`` is the ``origin`` URL without credentials (``None`` with no remote);
+    ``dirty`` is true when the run used uncommitted changes (``--in-place`` on a dirty
+    tree), and then ``diff_sha256`` is the sha256 of ``git diff HEAD`` (binary).
+    """
+
+    commit: str
+    tree: str
+    repository: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+    diff_sha256: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerInfo:
+    """Where the run happened: ``os`` (``platform.platform()``), ``python`` (version)."""
+
+    os: str
+    python: str
+    localci_version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """The versioned record of one ``localci run`` (``schemas/result.v1.schema.json``).
+
+    Timestamps are UTC RFC 3339 strings (``2026-11-21T04:00:00.123456Z``). ``partial`` is
+    true when only a subset of the configured stages ran (``--stage`` / ``--skip``); a
+    partial result never satisfies the verifier. ``config_sha256`` is the sha256 of the
+    effective configuration's canonical JSON (RFC 8785).
+    """
+
+    run_id: str
+    localci_version: str
+    started_at: str
+    finished_at: str
+    duration: float
+    conclusion: Conclusion
+    git: GitInfo
+    runner: RunnerInfo
+    config_path: str
+    config_sha256: str
+    stages: tuple[StageResult, ...]
+    partial: bool = False
+    schema: str = RESULT_SCHEMA_ID
+    schema_version: str = RESULT_SCHEMA_VERSION
+
+    def stage(self, name: str) -> StageResult | None:
+        """The stage called ``name``, or ``None``."""
+        return next((s for s in self.stages if s.name == name), None)
+
+    def rebound(self, git: GitInfo) -> Result:
+        """A copy bound to other git facts (a cache hit re-used for another commit)."""
+        return replace(self, git=git)
+
+
+def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _finding_to_dict(f: Finding) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "kind": f.kind,
+            "message": f.message,
+            "severity": f.severity,
+            "path": f.path,
+            "line": f.line,
+            "end_line": f.end_line,
+            "column": f.column,
+            "rule": f.rule,
+            "test_id": f.test_id,
+            "details": f.details,
+        }
+    )
+
+
+def _metrics_to_dict(m: Metrics) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if m.tests is not None:
+        out["tests"] = dict(vars(m.tests))
+    if m.coverage is not None:
+        out["coverage"] = dict(vars(m.coverage))
+    if m.lint is not None:
+        out["lint"] = dict(vars(m.lint))
+    return out
+
+
+def _stage_to_dict(s: StageResult) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "status": s.status,
+        "reason": s.reason,
+        "exit_code": s.exit_code,
+        "command": list(s.command),
+        "duration": s.duration,
+        "started_at": s.started_at,
+        "finished_at": s.finished_at,
+        "metrics": _metrics_to_dict(s.metrics),
+        "thresholds": [_drop_none(dict(vars(t))) for t in s.thresholds],
+        "findings": [_finding_to_dict(f) for f in s.findings],
+        "findings_total": s.findings_total,
+        "log_tail": s.log_tail,
+        "log_tail_truncated": s.log_tail_truncated,
+        "report_format": s.report_format,
+    }
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    """The JSON document for ``result`` (plain dicts, lists, str, int, float, bool, None)."""
+    return {
+        "schema": result.schema,
+        "schema_version": result.schema_version,
+        "localci_version": result.localci_version,
+        "run_id": result.run_id,
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "duration": result.duration,
+        "conclusion": result.conclusion,
+        "partial": result.partial,
+        "git": dict(vars(result.git)),
+        "runner": dict(vars(result.runner)),
+        "config": {"path": result.config_path, "sha256": result.config_sha256},
+        "stages": [_stage_to_dict(s) for s in result.stages],
+    }
+
+
+def _metrics_from_dict(data: Mapping[str, Any]) -> Metrics:
+    tests, cov, lint = data.get("tests"), data.get("coverage"), data.get("lint")
+    return Metrics(
+        tests=TestCounts(**tests) if tests is not None else None,
+        coverage=CoverageMetrics(**cov) if cov is not None else None,
+        lint=LintCounts(**lint) if lint is not None else None,
+    )
+
+
+def _stage_from_dict(data: Mapping[str, Any]) -> StageResult:
+    return StageResult(
+        name=data["name"],
+        kind=data["kind"],
+        status=data["status"],
+        reason=data.get("reason"),
+        exit_code=data.get("exit_code"),
+        command=tuple(data["command"]),
+        duration=data["duration"],
+        started_at=data.get("started_at"),
+        finished_at=data.get("finished_at"),
+        metrics=_metrics_from_dict(data.get("metrics", {})),
+        thresholds=tuple(ThresholdOutcome(**t) for t in data.get("thresholds", [])),
+        findings=tuple(Finding(**f) for f in data.get("findings", [])),
+        findings_total=data.get("findings_total", 0),
+        log_tail=data.get("log_tail"),
+        log_tail_truncated=data.get("log_tail_truncated", False),
+        report_format=data.get("report_format"),
+    )
+
+
+def result_from_dict(data: Mapping[str, Any]) -> Result:
+    """Build a :class:`Result` from a schema-valid document (validate it first).
+
+    :raises KeyError, TypeError: when ``data`` is not schema-valid.
+    """
+    return Result(
+        schema=data["schema"],
+        schema_version=data["schema_version"],
+        localci_version=data["localci_version"],
+        run_id=data["run_id"],
+        started_at=data["started_at"],
+        finished_at=data["finished_at"],
+        duration=data["duration"],
+        conclusion=data["conclusion"],
+        partial=data.get("partial", False),
+        git=GitInfo(**data["git"]),
+        runner=RunnerInfo(**data["runner"]),
+        config_path=data["config"]["path"],
+        config_sha256=data["config"]["sha256"],
+        stages=tuple(_stage_from_dict(s) for s in data["stages"]),
+    )

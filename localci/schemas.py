@@ -1,0 +1,74 @@
+"""The JSON Schemas in ``schemas/`` and validation against them.
+
+The schemas ship inside the wheel as ``localci/schemas/*.json`` (pyproject's
+``force-include``); in a source checkout they are read from the top-level ``schemas/``.
+``jsonschema`` is imported on first use, so commands that never validate stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from localci.errors import InternalError
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+__all__ = ["CONFIG_SCHEMA", "RESULT_SCHEMA", "iter_errors", "load_schema", "schema_errors"]
+
+CONFIG_SCHEMA = "config.v1.schema.json"
+RESULT_SCHEMA = "result.v1.schema.json"
+
+
+def _schema_text(name: str) -> str:
+    packaged = resources.files("localci").joinpath("schemas", name)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    source = Path(__file__).resolve().parent.parent / "schemas" / name
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    raise InternalError(f"the schema {name} is missing from this localci installation")
+
+
+@functools.cache
+def load_schema(name: str) -> Mapping[str, Any]:
+    """The parsed schema ``name`` (e.g. ``result.v1.schema.json``).
+
+    :raises InternalError: when the installation lacks the file.
+    """
+    loaded: Mapping[str, Any] = json.loads(_schema_text(name))
+    return loaded
+
+
+@functools.cache
+def _validator(name: str) -> Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(
+        load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def iter_errors(name: str, instance: Any) -> Iterator[ValidationError]:
+    """Every validation error of ``instance`` against schema ``name``, most specific first."""
+    from jsonschema.exceptions import relevance
+
+    yield from sorted(_validator(name).iter_errors(instance), key=relevance)
+
+
+def schema_errors(name: str, instance: Any) -> list[str]:
+    """Human-readable errors (``$.stages[0].kind: 'x' is not one of [...]``); empty if valid."""
+    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in iter_errors(name, instance)]
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out

@@ -1,0 +1,122 @@
+"""The process layer: streaming, bounded tails, timeouts, cancellation, process groups."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from localci.proc import TAIL_BYTES, TAIL_LINES, CommandNotFound, run_process
+
+PY = sys.executable
+
+
+def run(tmp_path: Path, code: str, **kwargs: object) -> object:
+    return run_process(
+        [PY, "-c", code],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        log_path=tmp_path / "logs" / "stage.log",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_output_is_streamed_to_the_log_and_lines(tmp_path: Path) -> None:
+    seen: list[str] = []
+    code = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    outcome = run(tmp_path, code, on_line=seen.append)
+    assert outcome.exit_code == 3  # type: ignore[attr-defined]
+    assert sorted(seen) == ["err", "out"]
+    assert sorted((tmp_path / "logs" / "stage.log").read_text().split()) == ["err", "out"]
+    assert not outcome.timed_out  # type: ignore[attr-defined]
+
+
+def test_tail_keeps_the_last_lines_only(tmp_path: Path) -> None:
+    outcome = run(tmp_path, "for i in range(1000): print(f'line {i}')")
+    lines = outcome.tail.splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == TAIL_LINES
+    assert lines[-1] == "line 999"
+    assert outcome.tail_truncated  # type: ignore[attr-defined]
+    assert (tmp_path / "logs" / "stage.log").read_text().count("\n") == 1000
+
+
+def test_tail_is_capped_in_bytes_even_for_one_huge_line(tmp_path: Path) -> None:
+    outcome = run(tmp_path, "import sys; sys.stdout.write('x' * 5_000_000)")
+    assert len(outcome.tail.encode()) <= TAIL_BYTES  # type: ignore[attr-defined]
+    assert (tmp_path / "logs" / "stage.log").stat().st_size == 5_000_000
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    code = (
+        "import subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    outcome = run(tmp_path, code, timeout=1.5)
+    assert outcome.timed_out  # type: ignore[attr-defined]
+    assert outcome.exit_code < 0  # type: ignore[attr-defined]
+    assert "started" in outcome.tail  # type: ignore[attr-defined]
+    child = int(pidfile.read_text())
+    assert not _alive(child)
+
+
+def test_strays_left_by_a_finished_process_are_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "stray.pid"
+    code = (
+        "import subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+    )
+    outcome = run(tmp_path, code)
+    assert outcome.exit_code == 0  # type: ignore[attr-defined]
+    assert not _alive(int(pidfile.read_text()))
+
+
+def test_cancel_stops_the_process(tmp_path: Path) -> None:
+    cancel = threading.Event()
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    try:
+        outcome = run(tmp_path, "import time; time.sleep(60)", cancel=cancel)
+    finally:
+        timer.cancel()
+    assert outcome.cancelled  # type: ignore[attr-defined]
+
+
+def test_missing_program(tmp_path: Path) -> None:
+    with pytest.raises(CommandNotFound) as info:
+        run_process(
+            ["definitely-not-a-program-xyz"],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            log_path=tmp_path / "x.log",
+        )
+    assert info.value.program == "definitely-not-a-program-xyz"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs, allowing a moment for a SIGKILL to land."""
+    for _ in range(50):
+        if not _running(pid):
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
