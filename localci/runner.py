@@ -193,7 +193,7 @@ def select_stages(
     names = [s.name for s in config.stages]
     for name in (*only, *skip):
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             hint = f"Did you mean `{close[0]}`?" if close else f"Stages: {', '.join(names)}."
             raise UsageError(f"no stage is named {name!r}", hint=hint)
     wanted = set(names)

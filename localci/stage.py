@@ -18,7 +18,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from localci.config import StageConfig
@@ -106,7 +106,7 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     env = stage_env(stage, ctx)
     cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     started = utc_now()
-    base = _Partial(stage=stage, argv=tuple(argv), started=started)
+    base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
     if stage.skip_if_missing and not stage.shell and shutil.which(argv[0], path=env["PATH"]) is None:
         return base.finish(status="skipped", reason=f"{argv[0]} is not installed (skip_if_missing)")
     on_line = (lambda line: ctx.on_line(stage.name, line)) if ctx.on_line else None  # type: ignore[misc]
@@ -190,7 +190,7 @@ def _judge_report(
         return base.finish(status="error", reason=exc.message, **common, **tail)
     metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
     thresholds = evaluate(stage, metrics)
-    findings = _order_findings(data.findings)
+    findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in data.findings))
     kept = {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
     failed = [describe_failure(t) for t in thresholds if not t.passed]
     if not failed and code not in (0, 2) and _report_is_clean(metrics):
@@ -206,6 +206,11 @@ def _judge_report(
             **tail,
         )
     return base.finish(status="passed", metrics=metrics, thresholds=thresholds, **kept, **common)
+
+
+def _redact_finding(finding: Finding, redact: Redactor) -> Finding:
+    details = redact(finding.details) if finding.details is not None else None
+    return replace(finding, message=redact(finding.message), details=details)
 
 
 def _order_findings(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:

@@ -1,0 +1,206 @@
+"""Bad input gives a one-paragraph error and the documented exit code; nothing crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import CliResult, localci_subprocess
+
+JUNIT_STAGE = (
+    "stages:\n  - name: t\n    kind: tests\n    run: {run}\n"
+    "    report: {{format: junit, path: {path}}}\n"
+)
+
+
+def test_not_a_git_directory(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    result = cli("run", cwd=tmp_path)
+    assert result.code == 2
+    assert "is not inside a git repository" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_repository_without_commits(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    result = cli("run", cwd=make_repo({"a.txt": "x"}, commit=False))
+    assert result.code == 2
+    assert "has no commits yet" in result.err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stages: [\n", ".localci.yml:2:1: not valid YAML"),
+        ("stages:\n  - {name: a, run: [x], timeout: soon}\n", "stages[0].timeout"),
+        ("stages:\n  - {name: a, run: [x], timout: 3}\n", "did you mean `timeout`?"),
+    ],
+)
+def test_bad_config(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], text: str, expected: str
+) -> None:
+    result = cli("run", cwd=make_repo({".localci.yml": text}))
+    assert result.code == 2
+    assert expected in result.err
+    assert "Traceback" not in result.err
+
+
+def test_missing_command_is_a_stage_error(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    repo = make_repo({".localci.yml": "stages:\n  - {name: a, run: [no-such-tool-xyz, go]}\n"})
+    result = cli("run", "--json", cwd=repo)
+    assert result.code == 1
+    stage = result.json()["stages"][0]
+    assert stage["status"] == "error"
+    assert "cannot run 'no-such-tool-xyz'" in stage["reason"]
+    assert result.json()["conclusion"] == "error"
+
+
+def test_skip_if_missing(make_repo: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    repo = make_repo(
+        {".localci.yml": "stages:\n  - {name: a, run: [no-such-tool-xyz], skip_if_missing: true}\n"}
+    )
+    result = cli("run", "--json", cwd=repo)
+    assert result.code == 0
+    assert result.json()["stages"][0]["status"] == "skipped"
+    assert "not installed" in result.json()["stages"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("writer", "expected"),
+    [
+        ("true", "does not exist"),
+        ("printf '<testsuites><testsuite' > r.xml", "r.xml"),
+        ("printf 'not xml at all' > r.xml", "r.xml"),
+    ],
+)
+def test_broken_reports_are_stage_errors(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], writer: str, expected: str
+) -> None:
+    config = JUNIT_STAGE.format(run=f'"{writer}"\n    shell: true', path="r.xml")
+    result = cli("run", "--json", cwd=make_repo({".localci.yml": config}))
+    assert result.code == 1, result.err
+    stage = result.json()["stages"][0]
+    assert stage["status"] == "error"
+    assert expected in stage["reason"]
+
+
+def test_pytest_collecting_nothing_is_an_error(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    config = JUNIT_STAGE.format(
+        run='["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml={reports}/j.xml"]',
+        path="'{reports}/j.xml'",
+    )
+    result = cli("run", "--json", cwd=make_repo({".localci.yml": config}))
+    stage = result.json()["stages"][0]
+    assert (stage["status"], stage["exit_code"]) == ("error", 5)
+    assert "collected no tests" in stage["reason"]
+
+
+def test_timeout(make_repo: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    repo = make_repo(
+        {".localci.yml": "stages:\n  - {name: slow, run: [sleep, '30'], timeout: 1}\n"}
+    )
+    result = cli("run", "--json", cwd=repo)
+    assert result.code == 1
+    stage = result.json()["stages"][0]
+    assert stage["status"] == "timed_out"
+    assert "timed out after 1 s" in stage["reason"]
+
+
+def test_secrets_are_redacted_from_log_tails(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    token = "ghp_" + "a1B2" * 9
+    script = (
+        "echo classic $T; echo app ghs_ABCDEFGHIJKLMNOPQRSTUVWX123; "
+        "echo pw $MY_PASSWORD; echo jwt eyJhbGciOi.eyJzdWIiOiJ4In0.c2lnbmF0dXJl; exit 1"
+    )
+    repo = make_repo(
+        {".localci.yml": f"stages:\n  - {{name: leak, run: '{script}', shell: true}}\n"}
+    )
+    result = cli("run", "--json", cwd=repo, env={"T": token, "MY_PASSWORD": "hunter22"})
+    tail = result.json()["stages"][0]["log_tail"]
+    assert "classic ***" in tail and "app ***" in tail and "pw ***" in tail and "jwt ***" in tail
+    for secret in (token, "hunter22", "ghs_ABCDEFGHIJKLMNOPQRSTUVWX123", "eyJhbGciOi"):
+        assert secret not in result.out
+
+
+def test_unknown_stage_name(make_repo: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+    repo = make_repo({".localci.yml": "stages:\n  - {name: tests, run: [echo]}\n"})
+    result = cli("run", "--stage", "test", cwd=repo)
+    assert result.code == 2
+    assert "Did you mean `tests`?" in result.err
+
+
+def test_failed_need_skips_dependants(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    repo = make_repo(
+        {
+            ".localci.yml": "stages:\n  - {name: a, run: ['false']}\n"
+            "  - {name: b, run: ['true'], needs: [a]}\n  - {name: c, run: ['true'], after: [a]}\n"
+        }
+    )
+    stages = {s["name"]: s for s in cli("run", "--json", cwd=repo).json()["stages"]}
+    assert stages["b"]["status"] == "skipped"
+    assert stages["b"]["reason"] == "needs 'a', which failed"
+    assert stages["c"]["status"] == "passed"
+
+
+def test_ctrl_c_stops_everything_and_exits_130(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            ".localci.yml": 'stages:\n  - name: hang\n    run: \'echo $$ > "$LOCALCI_REPORTS/pid";'
+            ' sleep 60 & echo $! >> "$LOCALCI_REPORTS/pid"; wait\'\n    shell: true\n'
+        }
+    )
+    proc = localci_subprocess("run", cwd=repo)
+    pids = _wait_for_pids(repo)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    for pid in pids:
+        assert not _running(pid)
+    worktrees = (
+        subprocess.run(
+            ["git", "worktree", "list"], cwd=repo, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()
+    )
+    assert len(worktrees) == 1
+    assert not list((repo / ".localci" / "results").glob("*.json"))
+
+
+def _wait_for_pids(repo: Path) -> list[int]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for pidfile in (repo / ".localci" / "runs").glob("*/reports/pid"):
+            pids = pidfile.read_text().split()
+            if len(pids) == 2:
+                return [int(p) for p in pids]
+        time.sleep(0.05)
+    raise AssertionError("the stage never started")
+
+
+def _running(pid: int) -> bool:
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().split()[2] == "Z":
+                    return False
+        except (ProcessLookupError, FileNotFoundError):
+            return False
+        time.sleep(0.05)
+    return True
