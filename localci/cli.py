@@ -43,6 +43,40 @@ def cli(debug: bool) -> None:
     _DEBUG["on"] = debug
 
 
+def _signing_options(func: Any) -> Any:
+    """The options every signing command shares (sigstore's names and meanings)."""
+    options = [
+        click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True,
+                     help="OIDC identity token to sign with (never printed)."),
+        click.option("--trust-config", type=click.Path(path_type=Path, exists=True,
+                     dir_okay=False), help="ClientTrustConfig JSON: a private Sigstore."),
+        click.option("--staging", is_flag=True, help="Use Sigstore's staging instance."),
+        click.option("--oauth-force-oob", is_flag=True,
+                     help="Interactive sign-in without a browser: paste a code."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _signing(identity_token: str | None, trust_config: Path | None, staging: bool,
+             oauth_force_oob: bool) -> Any:
+    from localci.attest import SigningOptions
+
+    return SigningOptions(
+        identity_token=identity_token or None,
+        trust_config=trust_config,
+        staging=staging,
+        oauth_force_oob=oauth_force_oob,
+        interactive=sys.stdin.isatty() and sys.stderr.isatty(),
+    )
+
+
+def _report_signed(outcome: Any) -> None:
+    click.echo(f"signed by {outcome.identity} (issuer {outcome.issuer})", err=True)
+    click.echo(f"bundle: {outcome.bundle_path}", err=True)
+
+
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--in-place", is_flag=True, help="Run in the work tree, not a clean worktree.")
@@ -54,6 +88,8 @@ def cli(debug: bool) -> None:
 @click.option("--skip", multiple=True, help="Do not run this stage.")
 @click.option("-v", "--verbose", is_flag=True, help="Stream every stage's output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document on stdout.")
+@click.option("--sign", "do_sign", is_flag=True, help="Sign the result with Sigstore.")
+@_signing_options
 def run(
     config_path: Path | None,
     in_place: bool,
@@ -64,6 +100,11 @@ def run(
     skip: tuple[str, ...],
     verbose: bool,
     as_json: bool,
+    do_sign: bool,
+    identity_token: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    oauth_force_oob: bool,
 ) -> None:
     """Run the configured stages on the commit and record the result.
 
@@ -88,6 +129,12 @@ def run(
         stream=verbose,
     )
     outcome = execute(options, reporter)
+    if do_sign:
+        from localci.commands.sign import sign_document
+
+        _report_signed(sign_document(
+            outcome.result_path, _signing(identity_token, trust_config, staging, oauth_force_oob)
+        ))
     if as_json:
         _emit_json(outcome.document)
     else:
@@ -144,6 +191,77 @@ def config_cmd(check: bool, config_path: Path | None, as_json: bool) -> None:
     else:
         click.echo(f"# {config.path}: valid", err=True)
         click.echo(yaml.safe_dump(doc, sort_keys=False), nl=False)
+
+
+@cli.command()
+@click.argument("target", required=False)
+@_signing_options
+def sign(
+    target: str | None,
+    identity_token: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    oauth_force_oob: bool,
+) -> None:
+    """Sign a stored result: TARGET is a sha, a revision or a result file (default: newest).
+
+    The signed object is an in-toto Statement whose subject is git+<repo-url>@<commit>
+    with the sha256 of the result's RFC 8785 canonical JSON; the Sigstore bundle is
+    written beside the result as <sha>.sigstore.json. Signing with the public-good
+    instance publishes your identity and the digest in the public Rekor log.
+    """
+    from localci.commands.sign import locate_result, sign_document
+
+    path = locate_result(Path.cwd(), target)
+    _report_signed(
+        sign_document(path, _signing(identity_token, trust_config, staging, oauth_force_oob))
+    )
+
+
+@cli.command()
+@click.argument("ref", required=False)
+@click.option("--policy", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              required=True, help="Config file whose verify: section applies (the BASE's).")
+@click.option("--result", "result_path", type=click.Path(path_type=Path),
+              help="Result file (default: .localci/results/<sha>.json).")
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path),
+              help="Sigstore bundle (default: beside the result).")
+@click.option("--sha", help="The commit being gated (default: REF resolved by git).")
+@click.option("--tree", help="The tree of that commit (for accept_same_tree).")
+@click.option("--trust-config", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="ClientTrustConfig JSON: a private Sigstore.")
+@click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def verify(
+    ref: str | None,
+    policy: Path,
+    result_path: Path | None,
+    bundle_path: Path | None,
+    sha: str | None,
+    tree: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    as_json: bool,
+) -> None:
+    """Check a result and its signature against a policy for commit REF (default HEAD).
+
+    Exit 0 accepted, 1 policy not met (thresholds, stages, age), 4 signature, identity
+    or binding failure, 2 bad input.
+    """
+    from localci.commands.verify import VerifyRequest, run_verify
+
+    verdict = run_verify(VerifyRequest(
+        cwd=Path.cwd(), policy=policy, ref=ref, result=result_path, bundle=bundle_path,
+        sha=sha, tree=tree, trust_config=trust_config, staging=staging,
+    ))
+    if as_json:
+        _emit_json(verdict.to_dict())
+    else:
+        for check in verdict.checks:
+            mark = "ok  " if check.passed else "FAIL"
+            click.echo(f"  {mark} {check.name:<11} {check.reason}")
+        click.echo("accepted" if verdict.accepted else "rejected")
+    sys.exit(verdict.exit_code)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -23,7 +23,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 
-pytest_plugins: list[str] = []
+pytest_plugins = ["tests.sigstore_double.plugin"]
 
 
 class InternetAccessError(RuntimeError):

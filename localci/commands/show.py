@@ -9,7 +9,7 @@ from localci.gitrepo import repo_root, resolve_commit
 from localci.model import Result
 from localci.store import Store, load_result_file
 
-__all__ = ["load_stored_result"]
+__all__ = ["load_stored_result", "resolve_ref"]
 
 
 def load_stored_result(cwd: Path, ref: str | None) -> tuple[Result, dict[str, Any]]:
@@ -18,7 +18,11 @@ def load_stored_result(cwd: Path, ref: str | None) -> tuple[Result, dict[str, An
     :raises UsageError: when there is no such result or it is not schema-valid.
     """
     root = repo_root(cwd)
-    store = Store(root)
-    if ref is not None and not all(c in "0123456789abcdef" for c in ref.lower()):
-        ref = resolve_commit(root, ref)
-    return load_result_file(store.find_result(ref))
+    return load_result_file(Store(root).find_result(resolve_ref(root, ref)))
+
+
+def resolve_ref(root: Path, ref: str | None) -> str | None:
+    """A sha prefix stays as given; any other revision (``HEAD``, a branch) is resolved."""
+    if ref is None or all(c in "0123456789abcdef" for c in ref.lower()):
+        return ref
+    return resolve_commit(root, ref)
