@@ -9,6 +9,7 @@ imported inside the commands that need them, so ``localci --help`` starts fast.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -41,6 +42,9 @@ def cli(debug: bool) -> None:
     (result spooled) · 130 interrupted.
     """
     _DEBUG["on"] = debug
+    if not debug:
+        # sigstore logs advice meant for its own CLI (e.g. offline TUF notices) at WARNING.
+        logging.getLogger("sigstore").setLevel(logging.ERROR)
 
 
 def _signing_options(func: Any) -> Any:

@@ -1,0 +1,101 @@
+"""coverage.py's JSON report (``coverage json``, format 2 or 3) into metrics and findings.
+
+``totals.percent_covered`` is coverage.py's own combined figure (statements and, when
+measured, branches); the line and branch figures are recomputed from the counts. Branch
+coverage was measured exactly when ``totals`` carries ``num_branches``. File names are
+relative to the directory ``coverage json`` ran in, taken here to be ``root``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from localci.model import CoverageMetrics, Finding
+from localci.reports._base import (
+    ReportData,
+    ReportSource,
+    load_json,
+    percent,
+    relative_path,
+    uncovered_findings,
+)
+
+__all__ = ["CoverageJsonParser"]
+
+_COUNT = {"type": "integer", "minimum": 0}
+_LINES = {"type": "array", "items": {"type": "integer"}}
+_SCHEMA = {
+    "type": "object",
+    "required": ["files", "totals"],
+    "properties": {
+        "totals": {
+            "type": "object",
+            "required": ["covered_lines", "num_statements", "percent_covered"],
+            "properties": {
+                "covered_lines": _COUNT,
+                "num_statements": _COUNT,
+                "percent_covered": {"type": "number", "minimum": 0, "maximum": 100},
+                "num_branches": _COUNT,
+                "covered_branches": _COUNT,
+            },
+        },
+        "files": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["executed_lines", "missing_lines"],
+                "properties": {"executed_lines": _LINES, "missing_lines": _LINES},
+            },
+        },
+    },
+}
+
+
+class CoverageJsonParser:
+    """The ``coverage-json`` format: the file ``coverage json -o PATH`` writes."""
+
+    format = "coverage-json"
+
+    def parse(self, path: Path, *, root: Path) -> ReportData:
+        """Totals as :class:`CoverageMetrics`; each uncovered range as a ``coverage`` note.
+
+        Files outside ``root`` (an installed library measured by accident) give no
+        findings but stay in the totals, as coverage.py counted them.
+
+        :raises ReportError: when the file is missing, empty, not JSON, not a coverage.py
+            JSON report, or counts more covered lines than lines.
+        """
+        src = ReportSource(path=path, label="coverage.py JSON", produce="coverage json -o <path>")
+        doc = load_json(src, schema=_SCHEMA)
+        return ReportData(
+            coverage=_metrics(doc["totals"], src),
+            findings=tuple(_findings(doc["files"], root)),
+        )
+
+
+def _metrics(totals: dict[str, Any], src: ReportSource) -> CoverageMetrics:
+    statements, covered = int(totals["num_statements"]), int(totals["covered_lines"])
+    branches = covered_branches = branch_percent = None
+    if "num_branches" in totals:
+        branches = int(totals["num_branches"])
+        covered_branches = int(totals.get("covered_branches", 0))
+        branch_percent = percent(covered_branches, branches, src, "branches")
+    return CoverageMetrics(
+        percent=float(totals["percent_covered"]),
+        line_percent=percent(covered, statements, src, "lines"),
+        branch_percent=branch_percent,
+        statements=statements,
+        covered_statements=covered,
+        branches=branches,
+        covered_branches=covered_branches,
+    )
+
+
+def _findings(files: dict[str, Any], root: Path) -> list[Finding]:
+    findings: list[Finding] = []
+    for name, data in files.items():
+        rel = relative_path(name, root)
+        if rel is not None:
+            findings += uncovered_findings(rel, data["missing_lines"], data["executed_lines"])
+    return findings
