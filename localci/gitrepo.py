@@ -246,3 +246,78 @@ def remove_worktree(root: Path, path: Path) -> None:
         git(root, "worktree", "prune")
     except GitError:
         pass
+
+
+# -- notes ---------------------------------------------------------------------------
+# One note per commit under a notes ref (git-notes(1)). Publishing pushes the ref; on a
+# non-fast-forward it fetches the remote's notes, merges them (`-s ours`: where both
+# sides annotate the same commit, the local, newer note wins) and pushes again.
+
+
+def notes_short(ref: str) -> str:
+    """``refs/notes/localci`` -> ``localci`` (what ``git notes --ref`` takes)."""
+    return ref.removeprefix("refs/notes/")
+
+
+def read_note(root: Path, ref: str, commit: str) -> str | None:
+    """The note on ``commit`` under ``ref``, or ``None``."""
+    try:
+        return git(root, "notes", f"--ref={notes_short(ref)}", "show", commit)
+    except GitError:
+        return None
+
+
+def _ident_env(root: Path) -> dict[str, str]:
+    """A fallback committer for notes commits when git has no identity configured (a CI
+    runner): notes commits need one, and they record nothing about the user anyway."""
+    if git_ok(root, "var", "GIT_COMMITTER_IDENT"):
+        return {}
+    who = {"NAME": "localci", "EMAIL": "localci@localhost"}
+    return {f"GIT_{role}_{k}": v for role in ("AUTHOR", "COMMITTER") for k, v in who.items()}
+
+
+def write_note(root: Path, ref: str, commit: str, text: str) -> None:
+    """Attach ``text`` as the note on ``commit`` under ``ref``, replacing any old one.
+
+    :raises GitError: when git refuses (e.g. the commit does not exist).
+    """
+    git(root, "notes", f"--ref={notes_short(ref)}", "add", "-f", "-F", "-", commit,
+        input_bytes=text.encode("utf-8"), env=_ident_env(root))
+
+
+def fetch_notes(root: Path, remote: str, ref: str) -> str | None:
+    """Fetch the remote's ``ref`` into ``<ref>-remote``; that local ref, or ``None`` when the
+    remote has no such ref.
+
+    :raises GitError: when the remote cannot be reached.
+    """
+    local = f"{ref}-remote"
+    listing = git(root, "ls-remote", remote, ref)
+    if not listing.strip():
+        return None
+    git(root, "fetch", "--quiet", "--no-write-fetch-head", remote, f"+{ref}:{local}")
+    return local
+
+
+def merge_notes(root: Path, ref: str, other: str) -> None:
+    """Merge notes ref ``other`` into ``ref``, keeping ours where both annotate a commit."""
+    if not git_ok(root, "rev-parse", "--verify", "--quiet", ref):
+        git(root, "update-ref", ref, other)
+        return
+    git(root, "notes", f"--ref={notes_short(ref)}", "merge", "--quiet", "-s", "ours",
+        other, env=_ident_env(root))
+
+
+def push_notes(root: Path, remote: str, ref: str) -> bool:
+    """Push ``ref`` to ``remote`` without running hooks; False on a non-fast-forward.
+
+    :raises GitError: for any other failure (unreachable remote, no permission).
+    """
+    try:
+        git(root, "push", "--quiet", "--no-verify", remote, f"{ref}:{ref}")
+    except GitError as exc:
+        text = exc.message
+        if "non-fast-forward" in text or "rejected" in text or "fetch first" in text:
+            return False
+        raise
+    return True

@@ -23,7 +23,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 
-pytest_plugins = ["tests.sigstore_double.plugin"]
+pytest_plugins = ["tests.sigstore_double.plugin", "tests.github_double.plugin"]
 
 
 class InternetAccessError(RuntimeError):
