@@ -81,6 +81,67 @@ def _report_signed(outcome: Any) -> None:
     click.echo(f"bundle: {outcome.bundle_path}", err=True)
 
 
+def _publish_flags(func: Any) -> Any:
+    """Options for the publishing channels (``run --post-results``, ``post``, ``fetch``)."""
+    options = [
+        click.option("--token", help="GitHub token (default: GITHUB_TOKEN, GH_TOKEN, "
+                     "`gh auth token`). Never printed."),
+        click.option("--app-id", type=int, help="GitHub App id (App authentication)."),
+        click.option("--app-private-key", type=click.Path(path_type=Path, exists=True,
+                     dir_okay=False), help="GitHub App private key (PEM file)."),
+        click.option("--installation-id", type=int, help="App installation (default: found "
+                     "from the repository)."),
+        click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com",
+                     show_default=True, help="GitHub API base URL (GitHub Enterprise Server)."),
+        click.option("--repo", "github_repo", help="owner/name (default: GITHUB_REPOSITORY "
+                     "or the remote's URL)."),
+        click.option("--remote", help="git remote for the notes ref (default: origin)."),
+        click.option("--no-notes", is_flag=True, help="Do not publish through git notes."),
+        click.option("--no-github", is_flag=True, help="Do not post to GitHub."),
+        click.option("--max-wait", type=float, default=300.0, show_default=True,
+                     help="Seconds of retry waits allowed before spooling."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _publish_options(root: Path, config: Any, kw: dict[str, Any]) -> Any:
+    from dataclasses import replace as dc_replace
+
+    from localci.publish import Credentials, PublishOptions, resolve_repo, resolve_token
+
+    publish_cfg = config.publish
+    if kw.get("remote"):
+        publish_cfg = dc_replace(publish_cfg, remote=kw["remote"])
+    key = kw.get("app_private_key")
+    creds = Credentials(
+        token=None if kw.get("app_id") else resolve_token(kw.get("token")),
+        app_id=kw.get("app_id"),
+        app_private_key=key.read_text(encoding="utf-8") if key else None,
+        installation_id=kw.get("installation_id"),
+    )
+    return PublishOptions(
+        publish=publish_cfg,
+        notes=not kw.get("no_notes"),
+        github=not kw.get("no_github"),
+        repo=resolve_repo(root, kw.get("github_repo"), publish_cfg.remote),
+        api_url=(kw.get("api_url") or "https://api.github.com").rstrip("/"),
+        credentials=creds,
+        max_wait=kw.get("max_wait", 300.0),
+    )
+
+
+def _print_outcomes(outcomes: Any) -> None:
+    for o in outcomes:
+        where = f" {o.url}" if o.url else ""
+        click.echo(f"  {o.channel}: {o.state}: {o.message}{where}", err=True)
+
+
+_PUBLISH_KEYS = ("token", "app_id", "app_private_key", "installation_id", "api_url",
+                 "github_repo", "remote", "no_notes", "no_github", "max_wait")
+
+
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--in-place", is_flag=True, help="Run in the work tree, not a clean worktree.")
@@ -94,6 +155,8 @@ def _report_signed(outcome: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result document on stdout.")
 @click.option("--sign", "do_sign", is_flag=True, help="Sign the result with Sigstore.")
 @_signing_options
+@click.option("--post-results", is_flag=True, help="Publish: notes ref, Check Run or status.")
+@_publish_flags
 def run(
     config_path: Path | None,
     in_place: bool,
@@ -109,6 +172,8 @@ def run(
     trust_config: Path | None,
     staging: bool,
     oauth_force_oob: bool,
+    post_results: bool,
+    **publish_kw: Any,
 ) -> None:
     """Run the configured stages on the commit and record the result.
 
@@ -144,7 +209,16 @@ def run(
     else:
         click.echo(render_result(outcome.result), err=True)
         click.echo(f"result: {outcome.result_path}", err=True)
-    sys.exit(0 if outcome.result.conclusion == "success" else 1)
+    code = 0 if outcome.result.conclusion == "success" else 1
+    if post_results:
+        from localci.commands.post import post_result, retry_spool_briefly
+
+        options = _publish_options(outcome.root, outcome.config, publish_kw)
+        _print_outcomes(retry_spool_briefly(outcome.root, options))
+        report = post_result(outcome.root, outcome.result_path, options)
+        _print_outcomes(report.outcomes)
+        code = max(code, report.exit_code)
+    sys.exit(code)
 
 
 @cli.command()
@@ -195,6 +269,74 @@ def config_cmd(check: bool, config_path: Path | None, as_json: bool) -> None:
     else:
         click.echo(f"# {config.path}: valid", err=True)
         click.echo(yaml.safe_dump(doc, sort_keys=False), nl=False)
+
+
+@cli.command()
+@click.argument("ref", required=False)
+@click.option("--pending", is_flag=True, help="Deliver what is spooled, and nothing else.")
+@click.option("--dry-run", is_flag=True, help="Print every request instead of sending it.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@_publish_flags
+def post(ref: str | None, pending: bool, dry_run: bool, config_path: Path | None,
+         **publish_kw: Any) -> None:
+    """Publish the stored result for REF (default: newest): the notes ref on the remote,
+    and a Check Run (App or Actions token) or commit status (personal token) on GitHub.
+
+    Undeliverable posts are spooled in .localci/spool and exit 5; a commit not yet on
+    GitHub is spooled without failing (delivered by `localci post --pending` later).
+    """
+    from localci.commands.post import load_note, post_result, retry_spool_briefly
+    from localci.commands.sign import locate_result
+    from localci.config import load_config
+    from localci.gitrepo import repo_root
+    from localci.publish import drain_spool, plan_requests
+
+    root = repo_root(Path.cwd())
+    config = load_config(root, config_path.resolve() if config_path else None)
+    options = _publish_options(root, config, publish_kw)
+    if pending:
+        outcomes = drain_spool(root, options)
+        _print_outcomes(outcomes)
+        if not outcomes:
+            click.echo("nothing is spooled", err=True)
+        sys.exit(max((o.exit_code for o in outcomes), default=0))
+    path = locate_result(Path.cwd(), ref)
+    if dry_run:
+        for request in plan_requests(load_note(path), options):
+            click.echo(request.render())
+        sys.exit(0)
+    _print_outcomes(retry_spool_briefly(root, options))
+    report = post_result(root, path, options)
+    _print_outcomes(report.outcomes)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the result and bundle as JSON.")
+@click.option("--no-local", is_flag=True, help="Skip .localci/results; ask the remotes.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@_publish_flags
+def fetch(ref: str, as_json: bool, no_local: bool, config_path: Path | None,
+          **publish_kw: Any) -> None:
+    """Get the result for REF: local results, then the notes ref on the remote, then the
+    Check Run's output. Says which channel answered."""
+    from localci.commands.fetch import fetch_result
+    from localci.config import load_config
+    from localci.gitrepo import repo_root, resolve_commit
+    from localci.render import render_result
+    from localci.model import result_from_dict
+
+    root = repo_root(Path.cwd())
+    config = load_config(root, config_path.resolve() if config_path else None)
+    sha = resolve_commit(root, ref)
+    fetched = fetch_result(root, sha, _publish_options(root, config, publish_kw),
+                           local=not no_local)
+    click.echo(f"fetched from: {fetched.channel}", err=True)
+    if as_json:
+        _emit_json(fetched.to_dict())
+    else:
+        click.echo(render_result(result_from_dict(fetched.note.result)))
 
 
 @cli.command()

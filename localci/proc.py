@@ -28,6 +28,7 @@ __all__ = [
     "TAIL_LINES",
     "CommandNotFound",
     "ProcessOutcome",
+    "capture",
     "run_process",
 ]
 
@@ -215,3 +216,20 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def capture(argv: Sequence[str], *, timeout: float = 10.0) -> str | None:
+    """Run a short helper command (``gh auth token``) and return its stripped stdout;
+    ``None`` when it is missing, fails or times out. Its stderr is discarded."""
+    try:
+        proc = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
