@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -146,9 +147,11 @@ _PUBLISH_KEYS = ("token", "app_id", "app_private_key", "installation_id", "api_u
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--in-place", is_flag=True, help="Run in the work tree, not a clean worktree.")
 @click.option("--rev", default="HEAD", show_default=True, help="The commit to test.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Stages to run at once.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Stages to run at once [default: CPU count].")
 @click.option("--fail-fast", is_flag=True, help="Stop every stage at the first failure.")
+@click.option("--no-cache", is_flag=True, help="Run even if this tree already passed.")
+@click.option("--cache-failures", is_flag=True, help="Also re-use a cached failing result.")
 @click.option("--stage", "only", multiple=True, help="Run only this stage (and its needs).")
 @click.option("--skip", multiple=True, help="Do not run this stage.")
 @click.option("-v", "--verbose", is_flag=True, help="Stream every stage's output.")
@@ -161,8 +164,10 @@ def run(
     config_path: Path | None,
     in_place: bool,
     rev: str,
-    jobs: int,
+    jobs: int | None,
     fail_fast: bool,
+    no_cache: bool,
+    cache_failures: bool,
     only: tuple[str, ...],
     skip: tuple[str, ...],
     verbose: bool,
@@ -178,8 +183,9 @@ def run(
     """Run the configured stages on the commit and record the result.
 
     By default the stages run in a clean, detached worktree of the commit, so
-    uncommitted edits cannot leak into the result. The result is written to
-    .localci/results/<sha>.json; logs to .localci/runs/<run-id>/.
+    uncommitted edits cannot leak into the result. Independent stages run in parallel;
+    a tree that already passed with the same config and tools is not run again.
+    The result is written to .localci/results/<sha>.json; logs to .localci/runs/<run-id>/.
     """
     from localci.console import ConsoleReporter
     from localci.render import render_result
@@ -191,11 +197,13 @@ def run(
         rev=rev,
         config=config_path,
         in_place=in_place,
-        jobs=jobs,
+        jobs=jobs or os.cpu_count() or 1,
         fail_fast=fail_fast,
         only=only,
         skip=skip,
         stream=verbose,
+        use_cache=not no_cache,
+        cache_failures=cache_failures,
     )
     outcome = execute(options, reporter)
     if do_sign:

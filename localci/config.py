@@ -39,6 +39,7 @@ __all__ = [
     "StageConfig",
     "VerifyPolicy",
     "find_config",
+    "find_config_at",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -215,6 +216,21 @@ def find_config(root: Path, explicit: Path | None = None) -> ConfigSource:
         text = _read(pyproject)
         if _pyproject_table(text, "pyproject.toml") is not None:
             return ConfigSource(kind="pyproject", display="pyproject.toml", text=text)
+    return ConfigSource(kind="default", display=DEFAULT_PATH, text=DEFAULT_CONFIG_YAML)
+
+
+def find_config_at(root: Path, commit: str) -> ConfigSource:
+    """Like :func:`find_config`, but reads the files as they are in ``commit`` (no
+    checkout needed: the cache decides before any worktree exists)."""
+    from localci.gitrepo import show_file
+
+    for name in CONFIG_FILES:
+        text = show_file(root, commit, name)
+        if text is not None:
+            return ConfigSource(kind="yaml", display=name, text=text)
+    text = show_file(root, commit, "pyproject.toml")
+    if text is not None and _pyproject_table(text, "pyproject.toml") is not None:
+        return ConfigSource(kind="pyproject", display="pyproject.toml", text=text)
     return ConfigSource(kind="default", display=DEFAULT_PATH, text=DEFAULT_CONFIG_YAML)
 
 

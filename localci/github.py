@@ -195,15 +195,24 @@ class GitHubClient:
                 before_retry=lambda: self._find(payload),
             )
         run = existing
-        sent = run.output.annotations_count if run.output else 0
-        for start in range(sent, len(annotations), 50):
-            batch = annotations[start : start + 50]
-            self._call("add annotations", lambda b=batch: self._edit(run, payload, b))
+        sent = _annotations_count(run)
+        while sent < len(annotations):
+            batch = annotations[sent : sent + 50]
+            # A PATCH that failed (5xx, dropped) may have appended its batch after all:
+            # re-read the run before retrying, and resume from what GitHub holds.
+            run = self._call(
+                "add annotations",
+                lambda r=run, b=batch: self._edit(r, payload, b),
+                before_retry=lambda r=run, n=sent: self._advanced(r, n),
+            )
+            sent = max(_annotations_count(run), sent + len(batch))
         return Posted(kind="check_run", url=run.html_url, id=run.id, resumed=resumed)
 
     def _find(self, payload: CheckRunPayload) -> CheckRun | None:
         self.requests += 1
-        runs = self._repo.get_commit(payload.head_sha).get_check_runs(check_name=payload.name)
+        # filter=all: the default (latest) hides this run once a newer one has the same name.
+        commit = self._repo.get_commit(payload.head_sha)
+        runs = commit.get_check_runs(check_name=payload.name, filter="all")
         for run in runs:
             if run.external_id == payload.external_id:
                 return run
@@ -226,9 +235,16 @@ class GitHubClient:
             **extra,
         )
 
-    def _edit(self, run: CheckRun, payload: CheckRunPayload, batch: list[Any]) -> None:
+    def _edit(self, run: CheckRun, payload: CheckRunPayload, batch: list[Any]) -> CheckRun:
         self.requests += 1
-        run.edit(output=payload.output(batch))
+        run.edit(output=payload.output(batch))  # updates ``run`` from the answer
+        return run
+
+    def _advanced(self, run: CheckRun, sent: int) -> CheckRun | None:
+        """The run re-read from GitHub when it holds more than ``sent`` annotations."""
+        self.requests += 1
+        fresh = self._repo.get_check_run(run.id)
+        return fresh if _annotations_count(fresh) > sent else None
 
     def post_status(self, payload: StatusPayload) -> Posted:
         """Create the commit status.
@@ -278,11 +294,12 @@ class GitHubClient:
 
         waited, attempt = 0.0, 0
         while True:
-            if attempt and before_retry is not None:
-                found = before_retry()
-                if found is not None:
-                    return found  # type: ignore[no-any-return]
             try:
+                # Inside the try: the look-up before a retry can fail like any request.
+                if attempt and before_retry is not None:
+                    found = before_retry()
+                    if found is not None:
+                        return found  # type: ignore[no-any-return]
                 return fn()
             except GithubException as exc:
                 wait = self._wait_for(exc, attempt)
@@ -340,6 +357,10 @@ def _message(exc: Any) -> str:
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return str(data["message"])
     return str(exc.message or data or "")
+
+
+def _annotations_count(run: CheckRun) -> int:
+    return run.output.annotations_count if run.output else 0
 
 
 def _datetime(text: str) -> datetime:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 __all__ = [
     "RESULT_SCHEMA_ID",
     "RESULT_SCHEMA_VERSION",
+    "CacheOrigin",
     "Conclusion",
     "CoverageMetrics",
     "Finding",
@@ -205,6 +206,16 @@ class RunnerInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CacheOrigin:
+    """Where a cached result came from: the ``commit`` and ``run_id`` that produced it,
+    and the cache ``key`` (sha256) it was found under."""
+
+    commit: str
+    run_id: str
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Result:
     """The versioned record of one ``localci run`` (``schemas/result.v1.schema.json``).
 
@@ -226,6 +237,7 @@ class Result:
     config_sha256: str
     stages: tuple[StageResult, ...]
     partial: bool = False
+    cached_from: CacheOrigin | None = None
     schema: str = RESULT_SCHEMA_ID
     schema_version: str = RESULT_SCHEMA_VERSION
 
@@ -233,9 +245,9 @@ class Result:
         """The stage called ``name``, or ``None``."""
         return next((s for s in self.stages if s.name == name), None)
 
-    def rebound(self, git: GitInfo) -> Result:
-        """A copy bound to other git facts (a cache hit re-used for another commit)."""
-        return replace(self, git=git)
+    def rebound(self, git: GitInfo, origin: CacheOrigin) -> Result:
+        """A copy bound to other git facts: a cache hit re-used for another commit."""
+        return replace(self, git=git, cached_from=origin)
 
 
 def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -293,7 +305,7 @@ def _stage_to_dict(s: StageResult) -> dict[str, Any]:
 
 def result_to_dict(result: Result) -> dict[str, Any]:
     """The JSON document for ``result`` (plain dicts, lists, str, int, float, bool, None)."""
-    return {
+    doc: dict[str, Any] = {
         "schema": result.schema,
         "schema_version": result.schema_version,
         "localci_version": result.localci_version,
@@ -308,6 +320,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "config": {"path": result.config_path, "sha256": result.config_sha256},
         "stages": [_stage_to_dict(s) for s in result.stages],
     }
+    if result.cached_from is not None:
+        doc["cached_from"] = dict(vars(result.cached_from))
+    return doc
 
 
 def _metrics_from_dict(data: Mapping[str, Any]) -> Metrics:
@@ -360,4 +375,5 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         config_path=data["config"]["path"],
         config_sha256=data["config"]["sha256"],
         stages=tuple(_stage_from_dict(s) for s in data["stages"]),
+        cached_from=CacheOrigin(**data["cached_from"]) if data.get("cached_from") else None,
     )

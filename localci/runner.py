@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import json
 import platform
 import shutil
 import tempfile
@@ -22,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from localci import __version__, gitrepo
-from localci.config import Config, StageConfig, load_config
+from localci import __version__, cache, gitrepo
+from localci.config import Config, StageConfig, find_config_at, load_config, parse_config
 from localci.errors import Interrupted, UsageError
-from localci.model import Conclusion, GitInfo, Result, RunnerInfo, StageResult
+from localci.model import CacheOrigin, Conclusion, GitInfo, Result, RunnerInfo, StageResult
 from localci.redact import Redactor
 from localci.stage import StageContext, run_stage
-from localci.store import Store, new_run_id, utc_now
+from localci.store import Store, new_run_id, utc_now, validate_result_doc
 
 __all__ = ["Reporter", "RunOptions", "RunOutcome", "conclude", "execute", "select_stages"]
 
@@ -56,7 +57,8 @@ class RunOptions:
     ``rev``: the commit to test; ``config``: an explicit config file; ``in_place``: run in
     the work tree instead of a clean worktree; ``jobs``: stages at once (>= 1);
     ``only`` / ``skip``: stage names (a partial run); ``stream``: pass output lines to the
-    reporter as they come.
+    reporter as they come; ``use_cache``: re-use a passing result for the same tree,
+    config and tool environment; ``cache_failures``: re-use failing ones too.
     """
 
     cwd: Path
@@ -68,6 +70,8 @@ class RunOptions:
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     stream: bool = False
+    use_cache: bool = True
+    cache_failures: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +84,7 @@ class RunOutcome:
     run_dir: Path
     config: Config
     root: Path
+    cached: bool = False
 
 
 @dataclass
@@ -107,15 +112,19 @@ def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
         raise UsageError("--in-place tests the work tree, so it cannot test another commit")
     store = Store(root)
     store.ensure()
-    explicit = options.config.resolve() if options.config else None
+    config = _load_config(root, commit, options)
+    store.sweep(config.retention_days)
+    stages, partial = select_stages(config, options.only, options.skip)
+    facts = gitrepo.collect_facts(
+        root, commit, in_place=options.in_place, remote=config.publish.remote
+    )
+    key = _cache_key(facts, config, options, partial, reporter)
+    if key is not None:
+        hit = _cache_hit(root, store, key, facts, config, options, reporter)
+        if hit is not None:
+            return hit
     started, t0 = utc_now(), time.monotonic()
     with _workspace(root, commit, options.in_place) as workspace:
-        config = load_config(workspace, explicit)
-        store.sweep(config.retention_days)
-        stages, partial = select_stages(config, options.only, options.skip)
-        facts = gitrepo.collect_facts(
-            root, commit, in_place=options.in_place, remote=config.publish.remote
-        )
         run_id = new_run_id()
         run_dir = store.run_dir(run_id)
         (run_dir / "reports").mkdir(parents=True)
@@ -147,6 +156,8 @@ def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
         stages=results,
     )
     doc = store.write_result(result, run_dir=run_dir)
+    if key is not None:
+        cache.store(root, key, result, doc)
     return RunOutcome(
         result=result,
         document=doc,
@@ -154,6 +165,74 @@ def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
         run_dir=run_dir,
         config=config,
         root=root,
+    )
+
+
+def _load_config(root: Path, commit: str, options: RunOptions) -> Config:
+    """The config: ``--config`` as a file; with ``--in-place`` the work tree's; otherwise
+    as it is in the commit under test (the config is part of the code being tested)."""
+    if options.config is not None:
+        return load_config(root, options.config.resolve())
+    if options.in_place:
+        return load_config(root)
+    return parse_config(find_config_at(root, commit))
+
+
+def _cache_key(
+    facts: gitrepo.GitFacts,
+    config: Config,
+    options: RunOptions,
+    partial: bool,
+    reporter: Reporter,
+) -> cache.CacheKey | None:
+    if not (options.use_cache and config.cache_enabled) or partial or facts.dirty:
+        return None
+    try:
+        return cache.cache_key(facts.tree, config)
+    except Exception as exc:  # fail open: a cache we cannot key is a cache we skip
+        reporter.notice(f"result cache skipped: cannot fingerprint the environment ({exc})")
+        return None
+
+
+def _cache_hit(
+    root: Path,
+    store: Store,
+    key: cache.CacheKey,
+    facts: gitrepo.GitFacts,
+    config: Config,
+    options: RunOptions,
+    reporter: Reporter,
+) -> RunOutcome | None:
+    doc = cache.lookup(root, key, failures=options.cache_failures)
+    if doc is None:
+        return None
+    try:
+        cached = validate_result_doc(doc, source="cached result")
+    except UsageError:
+        return None
+    path = store.result_path(facts.commit)
+    if cached.git.commit == facts.commit and cached.cached_from is None:
+        result = cached
+        if not path.is_file() or json.loads(path.read_text(encoding="utf-8")) != doc:
+            doc = store.write_result(result)
+    else:
+        origin = cached.cached_from or CacheOrigin(
+            commit=cached.git.commit, run_id=cached.run_id, key=key.digest
+        )
+        result = cached.rebound(GitInfo(**vars(facts)), origin)
+        doc = store.write_result(result)
+    reporter.notice(
+        f"cache hit: tree {facts.tree[:12]} already {cached.conclusion} in run "
+        f"{cached.run_id} (commit {cached.git.commit[:12]}); use --no-cache to run again"
+    )
+    return RunOutcome(
+        result=result,
+        document=doc,
+        result_path=path,
+        run_dir=store.run_dir(cached.run_id),
+        config=config,
+        root=root,
+        cached=True,
     )
 
 

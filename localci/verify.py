@@ -10,6 +10,9 @@ verifier decides"). Integrity checks (``schema``, ``signature``, ``signer``, ``s
 
 from __future__ import annotations
 
+import re
+import sys
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,7 +21,7 @@ from typing import Any
 
 from localci.config import Config, StageConfig
 from localci.digest import canonical_json
-from localci.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_VERIFICATION, LocalciError
+from localci.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_VERIFICATION, VerificationError
 from localci.model import Result, StageResult, result_from_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 from localci.thresholds import describe_failure, evaluate
@@ -165,7 +168,9 @@ def _check_signature(
     try:
         verified = verify_bundle(bundle_json, trust_config=trust_config, staging=staging,
                                  offline=offline)
-    except LocalciError as exc:
+    except VerificationError as exc:
+        # Only a bundle that does not verify fails the check; an unusable trust config or
+        # an unreachable TUF repository is the caller's problem (exit 2 / 5, not 4).
         run.add("signature", False, exc.message)
         return
     run.signer, run.issuer = verified.identity, verified.issuer
@@ -209,17 +214,32 @@ def _check_subject(run: _Run, doc: Mapping[str, Any], verified: Any) -> None:
         run.add("subject", False, "the statement's subject digest does not match its payload")
         return
     predicate = statement.get("predicate")
-    if canonical_json(predicate) != canonical_json(dict(doc)):
+    if not _same_json(predicate, doc):
         run.add("subject", False, "the stored result differs from the signed one (edited "
                 "after signing)")
         return
     name = statement["subject"][0].get("name", "")
-    commit = doc.get("git", {}).get("commit", "")
-    if not str(name).endswith(f"@{commit}"):
+    git = doc.get("git")
+    commit = git.get("commit") if isinstance(git, Mapping) else None
+    if not isinstance(commit, str) or not commit or not str(name).endswith(f"@{commit}"):
         run.add("subject", False, f"the statement names {name!r}, not commit {commit}")
         return
     run.add("subject", True, f"subject sha256 {result_digest(predicate)[:16]}... matches the "
             "signed result")
+
+
+def _same_json(signed: Any, stored: Any) -> bool:
+    """Whether ``stored`` is a JSON object equal to ``signed`` as RFC 8785 JSON.
+
+    A stored document JCS cannot encode (NaN, an integer beyond 2**53, a lone surrogate:
+    all of which ``json.loads`` accepts) equals nothing, rather than crashing the verifier.
+    """
+    if not isinstance(stored, Mapping):
+        return False
+    try:
+        return canonical_json(signed) == canonical_json(dict(stored))
+    except ValueError:  # rfc8785.CanonicalizationError
+        return False
 
 
 def _check_binding(run: _Run, result: Result, policy: Config, sha: str, tree: str | None) -> None:
@@ -250,13 +270,32 @@ def _check_policy(run: _Run, result: Result, policy: Config, now: datetime) -> N
     _check_thresholds(run, result, policy)
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z") if "." in text \
-        else datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z")
+
+
+def _parse_time(text: str) -> datetime | None:
+    """A result timestamp (``2026-11-21T04:00:00.123456Z``) as an aware UTC datetime.
+
+    The schema allows any number of fraction digits (RFC 3339; Go writes nanoseconds), and
+    its ``format: date-time`` is only enforced when jsonschema has a date-time checker
+    installed, so a pattern-valid impossible time (month 13) can get here: ``None`` then.
+    """
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        moment = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    micro = int((match.group(2) or "")[:6].ljust(6, "0"))
+    return moment.replace(microsecond=micro, tzinfo=timezone.utc)
 
 
 def _check_age(run: _Run, result: Result, policy: Config, now: datetime) -> None:
     finished = _parse_time(result.finished_at)
+    if finished is None:
+        run.add("age", False, f"finished_at {result.finished_at!r} is not a valid UTC time")
+        return
     age = now - finished
     if finished - now > CLOCK_SKEW:
         run.add("age", False, f"finished at {result.finished_at}, in the future by "
@@ -323,3 +362,19 @@ def _stage_problems(wanted: StageConfig, stage: StageResult) -> list[str]:
     if expected and not outcomes:
         return [f"{stage.name}: no {wanted.kind} metrics to check ({stage.reason or stage.status})"]
     return [f"{stage.name}: {describe_failure(o)}" for o in outcomes if not o.passed]
+
+
+class _CallableModule(types.ModuleType):
+    """Keeps the public ``localci.verify(...)`` callable once this module is imported.
+
+    ``localci/__init__.py`` defines a function ``verify``; importing the submodule
+    ``localci.verify`` (which that function, the CLI and ``from localci.verify import ...``
+    all do) rebinds the package attribute ``verify`` to this module. Calling the module
+    forwards to :func:`verify_result`, so the API works in every import order.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Verdict:
+        return verify_result(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

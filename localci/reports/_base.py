@@ -240,24 +240,27 @@ def relative_path(
 ) -> str | None:
     """``raw`` as a POSIX path relative to ``root``, or ``None`` when it lies outside.
 
-    A relative ``raw`` is taken relative to ``base`` (default ``root``). Symbolic links
-    are tried both unresolved and resolved, because tools differ in which they print
-    (``/tmp`` vs ``/private/tmp`` on macOS). ``root`` itself is not a file: ``None``.
+    A relative ``raw`` is taken relative to ``base`` (default ``root``). The comparison
+    is lexical first and, only when that fails, between resolved paths, because tools
+    differ in whether they print symbolic links resolved (``/private/tmp`` for ``/tmp``
+    on macOS). ``root`` itself is not a file: ``None``. Never raises.
     """
     path = Path(raw)
     if not path.is_absolute():
         path = (base if base is not None else root) / path
     anchor = root.absolute()
-    pairs = [(Path(os.path.normpath(path)), Path(os.path.normpath(anchor)))]
-    with contextlib.suppress(OSError, ValueError, RuntimeError):  # NUL bytes, symlink loops
-        pairs.append((path.resolve(), anchor.resolve()))
-    for candidate, top in pairs:
-        try:
-            rel = candidate.relative_to(top).as_posix()
-        except ValueError:
-            continue
-        return rel if rel != "." else None
-    return None
+    rel = _relative_to(Path(os.path.normpath(path)), Path(os.path.normpath(anchor)))
+    if rel is None:  # only then touch the file system
+        with contextlib.suppress(OSError, ValueError, RuntimeError):  # NUL, symlink loops
+            rel = _relative_to(path.resolve(), anchor.resolve())
+    return rel if rel != "." else None
+
+
+def _relative_to(path: Path, top: Path) -> str | None:
+    try:
+        return path.relative_to(top).as_posix()
+    except ValueError:
+        return None
 
 
 def is_file(path: Path) -> bool:

@@ -156,15 +156,18 @@ class _Run:
     root: Path
     results: list[dict[str, Any]]
     rules: list[dict[str, Any]] = field(default_factory=list)
+    rules_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     bases: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, run: dict[str, Any], root: Path) -> _Run:
+        rules = run.get("tool", {}).get("driver", {}).get("rules", [])
         return cls(
             root=root,
             results=run["results"],
-            rules=run.get("tool", {}).get("driver", {}).get("rules", []),
+            rules=rules,
+            rules_by_id={rule["id"]: rule for rule in rules if "id" in rule},
             bases=run.get("originalUriBaseIds", {}),
             artifacts=run.get("artifacts", []),
         )
@@ -201,7 +204,7 @@ class _Run:
         wanted = result.get("ruleId") or result.get("rule", {}).get("id")
         if not wanted:
             return {}
-        by_id = {rule.get("id"): rule for rule in self.rules}
+        by_id = self.rules_by_id
         return by_id.get(wanted) or by_id.get(wanted.split("/")[0]) or {}
 
     def _file(self, location: dict[str, Any], depth: int) -> Path | None:

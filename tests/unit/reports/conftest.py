@@ -139,7 +139,7 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m <args>`` in ``cwd`` and return its output (exit code not checked)."""
     return subprocess.run(
         [sys.executable, "-m", *args],
@@ -171,7 +171,7 @@ def _pytest_summary(output: str) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def tested_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project whose tests produce every outcome pytest knows, including collection ones."""
-    root = tmp_path_factory.mktemp("pytest-project")
+    root = tmp_path_factory.mktemp("tested-project")
     _write(
         root,
         {
@@ -181,6 +181,8 @@ def tested_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "tests/test_mix.py": TEST_MIX,
             "tests/broken/test_collect.py": COLLECTION_ERROR,
             "tests/skipped/test_module_skip.py": MODULE_SKIP,
+            "tests/badconf/conftest.py": 'raise ValueError("broken conftest")\n',
+            "tests/badconf/test_never.py": "def test_never():\n    pass\n",
         },
     )
     (root / "reports").mkdir()
@@ -189,7 +191,7 @@ def tested_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run_pytest(root: Path, report: Path, *extra: str, cwd: Path) -> dict[str, int]:
     args = ["pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
-    result = run_tool([*args, f"--junitxml={report}", *extra], cwd)
+    result = _run_tool([*args, f"--junitxml={report}", *extra], cwd)
     assert result.returncode == 1, result.stdout + result.stderr
     return _pytest_summary(result.stdout)
 
@@ -294,14 +296,14 @@ def _missing_column(report: str, name: str) -> str:
 
 def _measure(root: Path, name: str, *run_args: str) -> tuple[Path, Path, float, str]:
     data = f"--data-file=.coverage.{name}"
-    run = run_tool(["coverage", "run", data, *run_args, "run.py"], root)
+    run = _run_tool(["coverage", "run", data, *run_args, "run.py"], root)
     assert run.returncode == 0, run.stdout + run.stderr
     json_path, xml_path = root / f"{name}.json", root / f"{name}.xml"
     for args in (["json", "-o", str(json_path)], ["xml", "-o", str(xml_path)]):
-        written = run_tool(["coverage", *args, data, "-q"], root)
+        written = _run_tool(["coverage", *args, data, "-q"], root)
         assert written.returncode == 0, written.stdout + written.stderr
-    total = run_tool(["coverage", "report", data, "--format=total", "--precision=8"], root)
-    table = run_tool(["coverage", "report", data, "-m", "--precision=8"], root).stdout
+    total = _run_tool(["coverage", "report", data, "--format=total", "--precision=8"], root)
+    table = _run_tool(["coverage", "report", data, "-m", "--precision=8"], root).stdout
     missing = _missing_column(table, "src/pkg/mod.py") if "src/pkg/mod.py" in table else ""
     return json_path, xml_path, float(total.stdout), missing
 
@@ -360,9 +362,9 @@ def ruff_runs(ruff_project: Path) -> tuple[dict[str, Path], int]:
     reports = {}
     for fmt in ("json", "sarif"):
         path = ruff_project.parent / f"{ruff_project.name}.{fmt}"
-        run_tool([*base, f"--output-format={fmt}", f"--output-file={path}", "."], ruff_project)
+        _run_tool([*base, f"--output-format={fmt}", f"--output-file={path}", "."], ruff_project)
         reports[fmt] = path
-    text = run_tool([*base, "."], ruff_project).stdout
+    text = _run_tool([*base, "."], ruff_project).stdout
     found = re.search(r"Found (\d+) errors?", text)
     assert found is not None, text
     return reports, int(found.group(1))

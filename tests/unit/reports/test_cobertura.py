@@ -57,6 +57,22 @@ def test_branch_measurement_is_told_apart_from_none(
     assert (line.branches, line.branch_percent) == (None, None)
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "",  # another producer may leave the branch attributes out
+        'branches-valid="0" branches-covered="0" branch-rate="unknown"',
+    ],
+)
+def test_branch_attributes_absent_or_odd_mean_not_measured(
+    attributes: str, coverage_runs: Runs, coverage_project: Path, tmp_path: Path
+) -> None:
+    original = coverage_runs["line"][1]
+    pattern = r'branches-covered="0" branches-valid="0" branch-rate="0"'
+    edited = rewrite(original, tmp_path / "c.xml", pattern, attributes)
+    assert parse(edited, coverage_project) == parse(original, coverage_project)
+
+
 def test_root_reached_through_a_symlink(
     coverage_runs: Runs, coverage_project: Path, tmp_path: Path
 ) -> None:

@@ -14,8 +14,10 @@ Runs = dict[str, tuple[Path, dict[str, int]]]
 
 MIX = "tests/test_mix.py"
 COLLECT = "tests/broken/test_collect.py"
+BAD_CONFTEST = "tests/badconf"
 EXPECTED_FINDINGS = {
     ("error", COLLECT),
+    ("error", BAD_CONFTEST),  # a directory whose conftest.py fails
     ("failure", f"{MIX}::test_fail"),
     ("failure", f"{MIX}::test_fail_in_helper"),
     ("failure", f"{MIX}::test_long_message"),
@@ -111,6 +113,13 @@ def test_collection_error_names_the_module(
     assert "nonexistent_module_for_localci_tests" in (error.details or "")
 
 
+def test_a_failing_conftest_names_its_directory(junit_runs: Runs, tested_project: Path) -> None:
+    findings = parse(junit_runs["xunit2"][0], tested_project)
+    error = next(f for f in findings if f.test_id == BAD_CONFTEST)
+    assert (error.path, error.line, error.message) == (None, None, "collection failure")
+    assert "broken conftest" in (error.details or "")
+
+
 def test_strict_xpass_has_no_line_in_xunit2_but_its_definition_in_xunit1(
     junit_runs: Runs, tested_project: Path
 ) -> None:
@@ -156,9 +165,13 @@ def test_bare_testsuite_root(junit_runs: Runs, tested_project: Path, tmp_path: P
 
 
 def test_node_ids_survive_a_root_without_the_test_files(junit_runs: Runs, tmp_path: Path) -> None:
-    """pytest's rootdir may differ from the repository root: ids stay, paths go."""
+    """pytest's rootdir may differ from the repository root: ids stay, paths go.
+
+    Only a failing directory cannot be told from a module without the files.
+    """
     findings = parse(junit_runs["xunit2"][0], tmp_path)
-    assert {(f.rule, f.test_id) for f in findings} == EXPECTED_FINDINGS
+    guessed = EXPECTED_FINDINGS - {("error", BAD_CONFTEST)} | {("error", "tests/badconf.py")}
+    assert {(f.rule, f.test_id) for f in findings} == guessed
     assert {f.path for f in findings} == {None}
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from localci.errors import ReportError
+from localci.model import GitInfo, Metrics, Result, RunnerInfo, StageResult, result_to_dict
 from localci.reports import PARSERS, ReportData, parse_report
+from localci.schemas import RESULT_SCHEMA, schema_errors
 
 FORMATS = ["junit", "coverage-json", "cobertura", "sarif", "ruff-json"]
 XML_FORMATS = ["junit", "cobertura"]
@@ -48,6 +50,13 @@ PARAMETER_ENTITY = """<?xml version="1.0"?>
 """
 
 ROOT_TAG = {"junit": "testsuites", "cobertura": "coverage"}
+STAGE_KINDS: dict[str, Any] = {
+    "junit": "tests",
+    "coverage-json": "coverage",
+    "cobertura": "coverage",
+    "sarif": "lint",
+    "ruff-json": "lint",
+}
 
 
 @pytest.fixture
@@ -85,6 +94,49 @@ def test_parse_report_dispatches_on_format(real_reports: dict[str, Path], tmp_pa
         assert isinstance(parse_report(fmt, path, root=tmp_path), ReportData)
 
 
+def _stage(fmt: str, data: ReportData) -> StageResult:
+    return StageResult(
+        name=fmt,
+        kind=STAGE_KINDS[fmt],
+        status="failed",
+        command=("tool",),
+        duration=1.0,
+        exit_code=1,
+        metrics=Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint),
+        findings=data.findings,
+        findings_total=len(data.findings),
+        report_format=fmt,
+    )
+
+
+def test_every_format_gives_a_schema_valid_result(
+    real_reports: dict[str, Path],
+    tested_project: Path,
+    coverage_project: Path,
+    ruff_project: Path,
+) -> None:
+    roots = {"junit": tested_project, "sarif": ruff_project, "ruff-json": ruff_project}
+    stages = [
+        _stage(fmt, parse_report(fmt, path, root=roots.get(fmt, coverage_project)))
+        for fmt, path in real_reports.items()
+    ]
+    assert all(stage.findings for stage in stages)
+    result = Result(
+        run_id="r1",
+        localci_version="0.1.0",
+        started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:00:01Z",
+        duration=1.0,
+        conclusion="failure",
+        git=GitInfo(commit="0" * 40, tree="1" * 40),
+        runner=RunnerInfo(os="linux", python="3.11", localci_version="0.1.0"),
+        config_path="<default>",
+        config_sha256="2" * 64,
+        stages=tuple(stages),
+    )
+    assert schema_errors(RESULT_SCHEMA, result_to_dict(result)) == []
+
+
 def test_unknown_format_suggests_the_nearest(tmp_path: Path) -> None:
     message = refused("junti", tmp_path / "r.xml", tmp_path)
     assert "unknown format 'junti'" in message
@@ -102,6 +154,11 @@ def test_missing_file(fmt: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_directory(fmt: str, tmp_path: Path) -> None:
     assert "is a directory, not a file" in refused(fmt, tmp_path, tmp_path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unusable_path(fmt: str, tmp_path: Path) -> None:
+    assert "cannot be read (embedded null byte)" in refused(fmt, tmp_path / "a\0b", tmp_path)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -117,6 +117,7 @@ def test_uris_resolve_to_paths_under_root(tmp_path: Path) -> None:
         result("outside", **at("file:///elsewhere/q.py")),
         result("web", **at("https://example.com/a.py")),
         result("loop", **at("l.py", uriBaseId="LOOP")),
+        result("malformed", **at("file://[::1/a.py")),
         result("indexed", locations=[{"physicalLocation": {"artifactLocation": {"index": 0}}}]),
         result("no-location"),
     ]
@@ -130,6 +131,7 @@ def test_uris_resolve_to_paths_under_root(tmp_path: Path) -> None:
         "outside": None,
         "web": None,
         "loop": None,
+        "malformed": None,
         "indexed": "src/indexed.py",
         "no-location": None,
     }
@@ -155,7 +157,10 @@ def test_region_gives_1_based_positions(tmp_path: Path) -> None:
 
 
 def test_message_falls_back_to_markdown_then_rule(tmp_path: Path) -> None:
-    results = [{"message": {"markdown": "**md**"}}, {"message": {}, "ruleId": "R1"}]
+    results: list[dict[str, Any]] = [
+        {"message": {"markdown": "**md**"}},
+        {"message": {}, "ruleId": "R1"},
+    ]
     findings = parse(write(tmp_path, log_with(results)), tmp_path).findings
     assert [f.message for f in findings] == ["**md**", "R1"]
 

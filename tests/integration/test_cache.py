@@ -1,0 +1,151 @@
+"""The result cache: hits, re-binding to a new commit, and invalidation by each key input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from localci import cache
+from localci.config import ConfigSource, parse_config
+from tests.conftest import commit_all, git
+
+from .conftest import CliResult
+
+CONFIG = (
+    "cache:\n  inputs: [DEMO_INPUT]\n"
+    "stages:\n  - {name: count, run: 'echo run >> \"$COUNTER\"', shell: true}\n"
+)
+
+
+@pytest.fixture
+def counted(make_repo: Callable[..., Path], tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    repo = make_repo({".localci.yml": CONFIG})
+    counter = tmp_path / "runs.txt"
+    return repo, {"COUNTER": str(counter)}
+
+
+def runs(env: dict[str, str]) -> int:
+    path = Path(env["COUNTER"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_second_run_of_the_same_tree_is_a_hit(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    first = cli("run", "--json", cwd=repo, env=env)
+    second = cli("run", "--json", cwd=repo, env=env)
+    assert runs(env) == 1
+    assert "cache hit" in second.err
+    assert second.json() == first.json()  # same commit: the very same document
+    cli("run", "--no-cache", cwd=repo, env=env)
+    assert runs(env) == 2
+
+
+def test_hit_is_rebound_to_a_new_commit_with_the_same_tree(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    first = cli("run", "--json", cwd=repo, env=env).json()
+    git(repo, "commit", "-q", "--amend", "-m", "reworded")
+    second = cli("run", "--json", cwd=repo, env=env).json()
+    assert runs(env) == 1
+    assert second["git"]["commit"] == git(repo, "rev-parse", "HEAD") != first["git"]["commit"]
+    assert second["git"]["tree"] == first["git"]["tree"]
+    assert second["cached_from"]["commit"] == first["git"]["commit"]
+    assert second["cached_from"]["run_id"] == first["run_id"]
+
+
+def test_content_change_misses(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    cli("run", cwd=repo, env=env)
+    (repo / "new.txt").write_text("x")
+    commit_all(repo, "content")
+    cli("run", cwd=repo, env=env)
+    assert runs(env) == 2
+
+
+def test_config_change_misses(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    cli("run", cwd=repo, env=env)
+    (repo / ".localci.yml").write_text(CONFIG + "retention_days: 3\n")
+    commit_all(repo, "config")
+    cli("run", cwd=repo, env=env)
+    assert runs(env) == 2
+
+
+def test_declared_input_variable_misses(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    cli("run", cwd=repo, env={**env, "DEMO_INPUT": "one"})
+    cli("run", cwd=repo, env={**env, "DEMO_INPUT": "one", "UNDECLARED": "x"})
+    assert runs(env) == 1
+    cli("run", cwd=repo, env={**env, "DEMO_INPUT": "two"})
+    assert runs(env) == 2
+
+
+def test_failures_are_not_served_unless_asked(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    counter = tmp_path / "n.txt"
+    repo = make_repo({".localci.yml": "stages:\n  - {name: f, run: 'echo x >> \"$C\"; exit 1', "
+                      "shell: true}\n"})
+    env = {"C": str(counter)}
+    assert cli("run", cwd=repo, env=env).code == 1
+    assert cli("run", cwd=repo, env=env).code == 1
+    assert len(counter.read_text().splitlines()) == 2
+    hit = cli("run", "--cache-failures", cwd=repo, env=env)
+    assert hit.code == 1 and "cache hit" in hit.err
+    assert len(counter.read_text().splitlines()) == 2
+
+
+def test_partial_and_dirty_runs_are_never_cached(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult]
+) -> None:
+    repo, env = counted
+    cli("run", "--stage", "count", cwd=repo, env=env)  # complete: one stage
+    (repo / "dirty.txt").write_text("x")
+    cli("run", "--in-place", cwd=repo, env=env)
+    cli("run", "--in-place", cwd=repo, env=env)
+    assert runs(env) == 3
+
+
+def test_fingerprint_failure_fails_open(
+    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo, env = counted
+
+    def broken() -> list[str]:
+        raise OSError("metadata unreadable")
+
+    monkeypatch.setattr(cache, "_distributions", broken)
+    cli("run", cwd=repo, env=env)
+    second = cli("run", cwd=repo, env=env)
+    assert runs(env) == 2
+    assert "result cache skipped: cannot fingerprint" in second.err
+
+
+def key_for(tree: str = "a" * 40, **env: str) -> str:
+    config = parse_config(ConfigSource(kind="yaml", display="x", text=CONFIG))
+    return cache.cache_key(tree, config, env).digest
+
+
+def test_key_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = key_for()
+    assert key_for() == base
+    assert key_for(tree="b" * 40) != base
+    assert key_for(DEMO_INPUT="1") != base
+    assert key_for(OTHER="1") == base
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    assert key_for() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_distributions", lambda: ["left-pad==1.0"])
+    assert key_for() != base
