@@ -418,6 +418,105 @@ def verify(
     sys.exit(verdict.exit_code)
 
 
+@cli.group()
+def hook() -> None:
+    """The pre-push hook: run, sign and publish before a push leaves the machine."""
+
+
+@hook.command("install")
+@click.option("--force", is_flag=True, help="Replace a foreign pre-push hook (not kept).")
+def hook_install(force: bool) -> None:
+    """Install the pre-push hook (core.hooksPath respected; a foreign hook is kept as
+    pre-push.legacy and still run first)."""
+    from localci.gitrepo import repo_root
+    from localci.hooks import install
+
+    click.echo(f"installed {install(repo_root(Path.cwd()), force=force)}")
+
+
+@hook.command("uninstall")
+def hook_uninstall() -> None:
+    """Remove localci's pre-push hook (and restore a legacy one)."""
+    from localci.gitrepo import repo_root
+    from localci.hooks import uninstall
+
+    removed = uninstall(repo_root(Path.cwd()))
+    click.echo("removed the pre-push hook" if removed else "no localci pre-push hook found")
+
+
+@hook.command("run", hidden=True)
+@click.argument("hook_type", type=click.Choice(["pre-push"]))
+@click.argument("remote")
+@click.argument("url", required=False)
+def hook_run(hook_type: str, remote: str, url: str | None) -> None:
+    """What the installed hook calls (reads git's pre-push lines on stdin)."""
+    from localci.console import ConsoleReporter
+    from localci.gitrepo import repo_root
+    from localci.hooks import run_pre_push
+
+    reporter = ConsoleReporter()
+    code = run_pre_push(repo_root(Path.cwd()), remote, sys.stdin.read().splitlines(),
+                        reporter=reporter)
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--check-name", default="localci / verify", show_default=True,
+              help="Name of the gating Check Run.")
+@click.option("--config", "config_path", default=".localci.yml", show_default=True,
+              help="Config file, read from the BASE commit.")
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="GitHub event name.")
+@click.option("--event-path", envvar="GITHUB_EVENT_PATH",
+              type=click.Path(path_type=Path, dir_okay=False), help="GitHub event payload.")
+@click.option("--sha", help="The commit to gate (instead of the event's).")
+@click.option("--base-sha", help="The base commit whose policy applies (with --sha).")
+@click.option("--trust-config", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="ClientTrustConfig JSON: a private Sigstore.")
+@click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
+@click.option("--offline", is_flag=True, help="Use the cached Sigstore trust root.")
+@click.option("--exit-code", "mirror", is_flag=True,
+              help="Exit 1/4 when the gate fails (default: 0 once the Check Run is posted).")
+@_publish_flags
+def gate(check_name: str, config_path: str, event_name: str | None, event_path: Path | None,
+         sha: str | None, base_sha: str | None, trust_config: Path | None, staging: bool,
+         offline: bool, mirror: bool, **publish_kw: Any) -> None:
+    """Verify the commit under review and post the gating Check Run (the verifier
+    workflow's step). The policy comes from the BASE commit; nothing from the change
+    under review is executed."""
+    from dataclasses import replace as dc_replace
+
+    from localci.config import ConfigSource, parse_config, DEFAULT_CONFIG_YAML
+    from localci.gate import GateRequest, gate as run_gate, git_auth_env, load_event
+    from localci.gitrepo import git as run_git, repo_root
+
+    root = repo_root(Path.cwd())
+    defaults = parse_config(ConfigSource(kind="default", display="<default>",
+                                         text=DEFAULT_CONFIG_YAML))
+    options = _publish_options(root, defaults, publish_kw)
+    try:
+        url = run_git(root, "remote", "get-url", options.publish.remote)
+    except LocalciError:
+        url = ""
+    options = dc_replace(options, git_env=git_auth_env(url, options.credentials.token))
+    outcomes = run_gate(GateRequest(
+        root=root, publish=options, check_name=check_name, config_path=config_path,
+        event_name=event_name, event=load_event(event_path), sha=sha, base_sha=base_sha,
+        trust_config=trust_config, staging=staging, offline=offline,
+    ))
+    if not outcomes:
+        click.echo("nothing to gate for this event", err=True)
+    worst = 0
+    for o in outcomes:
+        click.echo(f"{o.target.head[:12]}: {o.conclusion} ({o.reason}) {o.url or ''}", err=True)
+        if o.verdict is not None:
+            for c in o.verdict.checks:
+                click.echo(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<11} {c.reason}",
+                           err=True)
+        code = o.verdict.exit_code if o.verdict is not None else 1
+        worst = max(worst, code)
+    sys.exit(worst if mirror else 0)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and turn every outcome into an exit code."""
     try:

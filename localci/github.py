@@ -45,6 +45,7 @@ __all__ = [
 DEFAULT_API_URL = "https://api.github.com"
 _T = TypeVar("_T")
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class NotOnGitHub(DeliveryError):
@@ -103,6 +104,8 @@ def parse_repo_url(url: str) -> str | None:
     """``owner/name`` from an https, ssh (``ssh://git@host/o/r.git``) or scp-like
     (``git@host:o/r.git``) remote URL; ``None`` for anything else (a local path)."""
     path: str | None = None
+    if _DRIVE.match(url):
+        return None  # a Windows path (C:/src/r.git), not scp-like host "C"; git reads it so
     if "://" in url:
         if url.startswith("file://"):
             return None
@@ -265,6 +268,21 @@ class GitHubClient:
 
         status = self._call("create the commit status", create)
         return Posted(kind="status", url=getattr(status, "url", None), id=status.id)
+
+    def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
+        """Pull requests whose head is ``sha`` or that contain it
+        (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``): number, state, head and
+        base shas."""
+
+        def pulls() -> list[dict[str, Any]]:
+            self.requests += 1
+            return [
+                {"number": p.number, "state": p.state, "head_sha": p.head.sha,
+                 "base_sha": p.base.sha}
+                for p in self._repo.get_commit(sha).get_pulls()
+            ]
+
+        return self._call("list the pull requests of a commit", pulls)
 
     def check_run_text(self, sha: str, name: str) -> str | None:
         """``output.text`` of the newest Check Run called ``name`` on ``sha``, if any."""

@@ -285,17 +285,19 @@ def write_note(root: Path, ref: str, commit: str, text: str) -> None:
         input_bytes=text.encode("utf-8"), env=_ident_env(root))
 
 
-def fetch_notes(root: Path, remote: str, ref: str) -> str | None:
+def fetch_notes(
+    root: Path, remote: str, ref: str, *, env: Mapping[str, str] | None = None
+) -> str | None:
     """Fetch the remote's ``ref`` into ``<ref>-remote``; that local ref, or ``None`` when the
-    remote has no such ref.
+    remote has no such ref. ``env`` adds to git's environment (authentication).
 
     :raises GitError: when the remote cannot be reached.
     """
     local = f"{ref}-remote"
-    listing = git(root, "ls-remote", remote, ref)
+    listing = git(root, "ls-remote", remote, ref, env=env)
     if not listing.strip():
         return None
-    git(root, "fetch", "--quiet", "--no-write-fetch-head", remote, f"+{ref}:{local}")
+    git(root, "fetch", "--quiet", "--no-write-fetch-head", remote, f"+{ref}:{local}", env=env)
     return local
 
 

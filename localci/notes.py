@@ -83,14 +83,22 @@ def publish_note(root: Path, commit: str, note: Note, *, remote: str | None, ref
     raise DeliveryError(f"could not push {ref} to {remote} after {PUSH_ATTEMPTS} tries: {last}")
 
 
-def fetch_note(root: Path, commit: str, *, remote: str | None, ref: str) -> Note | None:
+def fetch_note(
+    root: Path,
+    commit: str,
+    *,
+    remote: str | None,
+    ref: str,
+    env: Mapping[str, str] | None = None,
+) -> Note | None:
     """The note for ``commit``: from ``remote`` when given (fetched first), else local.
+    ``env`` adds to git's environment (e.g. authentication for the fetch).
 
     :raises DeliveryError: when the remote cannot be reached.
     """
     if remote is not None:
         try:
-            fetched = gitrepo.fetch_notes(root, remote, ref)
+            fetched = gitrepo.fetch_notes(root, remote, ref, env=env)
         except GitError as exc:
             raise DeliveryError(f"could not fetch {ref} from {remote}: {exc.message}") from None
         if fetched is not None:

@@ -57,7 +57,8 @@ class PublishOptions:
     """Where to publish.
 
     ``notes`` / ``github`` switch channels; ``repo`` is ``owner/name`` (``None``: GitHub
-    is skipped); ``max_wait`` bounds retry waits in seconds; ``sleep`` is injectable.
+    is skipped); ``max_wait`` bounds retry waits in seconds; ``sleep`` is injectable;
+    ``git_env`` is extra environment for git fetches (authentication, never printed).
     """
 
     publish: PublishConfig
@@ -68,6 +69,7 @@ class PublishOptions:
     credentials: Credentials = field(default_factory=Credentials)
     max_wait: float = 300.0
     sleep: Callable[[float], None] | None = field(default=None, compare=False)
+    git_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -302,11 +304,12 @@ def plan_requests(note: Note, options: PublishOptions) -> list[PlannedRequest]:
     payload = check_run_payload(result, name=p.check_name,
                                 external_id=sha256_hex(dict(note.result)),
                                 note=_note_doc(note), uncovered=p.annotate_uncovered)
-    plan.append(PlannedRequest(method="GET",
-                               path=f"{base}/commits/{sha}/check-runs?check_name={p.check_name}"))
+    plan.append(PlannedRequest(method="GET", path=(
+        f"{base}/commits/{sha}/check-runs?check_name={p.check_name}&filter=all")))
     batches = payload.batches()
+    details = {"details_url": p.target_url} if p.target_url else {}
     plan.append(PlannedRequest(method="POST", path=f"{base}/check-runs", body={
-        "name": payload.name, "head_sha": sha, "external_id": payload.external_id,
+        "name": payload.name, "head_sha": sha, **details, "external_id": payload.external_id,
         "status": "completed", "conclusion": payload.conclusion,
         "started_at": payload.started_at, "completed_at": payload.completed_at,
         "output": payload.output(batches[0]),

@@ -51,7 +51,7 @@ def fetch_result(
         tried.append("local: no result in .localci/results")
     p = options.publish
     try:
-        note = fetch_note(root, sha, remote=p.remote, ref=p.notes_ref)
+        note = fetch_note(root, sha, remote=p.remote, ref=p.notes_ref, env=options.git_env)
     except DeliveryError as exc:
         note = None
         tried.append(f"notes: {exc.message}")
