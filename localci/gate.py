@@ -32,7 +32,7 @@ from localci.errors import LocalciError, UsageError
 from localci.ghpayload import CheckRunPayload, annotations_for, text_for, truncate_bytes
 from localci.publish import PublishOptions, github_settings
 from localci.store import utc_now
-from localci.verify import Verdict, verify_result
+from localci.verifier import Verdict, verify_result
 
 __all__ = ["GateOutcome", "GateRequest", "GateTarget", "gate", "git_auth_env", "targets_for"]
 

@@ -12,7 +12,7 @@ from localci.commands.sign import bundle_path_for, read_bundle
 from localci.config import load_config
 from localci.errors import GitError, UsageError
 from localci.store import Store
-from localci.verify import Verdict, verify_result
+from localci.verifier import Verdict, verify_result
 
 __all__ = ["VerifyRequest", "run_verify"]
 
@@ -39,7 +39,7 @@ class VerifyRequest:
 
 
 def run_verify(request: VerifyRequest) -> Verdict:
-    """Load the inputs and call :func:`localci.verify.verify_result`.
+    """Load the inputs and call :func:`localci.verifier.verify_result`.
 
     :raises UsageError: for a missing or unreadable result, bundle or policy, or when the
         commit to gate cannot be determined.

@@ -32,7 +32,7 @@ import pytest
 import localci
 from localci.cli import main
 from localci.config import load_config
-from localci.verify import Verdict
+from localci.verifier import Verdict
 from tests.conftest import commit_all, git
 from tests.sigstore_double import GITHUB_ISSUER, SigstoreDouble
 

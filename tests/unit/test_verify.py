@@ -1,6 +1,6 @@
 """The verifier's checks, one branch at a time, with a fake ``verify_bundle``.
 
-No Sigstore here: :func:`localci.verify.verify_result` takes ``verify_bundle=``, and the
+No Sigstore here: :func:`localci.verifier.verify_result` takes ``verify_bundle=``, and the
 fake returns a :class:`~localci.attest.VerifiedStatement` for a statement the test builds
 (or raises the :class:`~localci.errors.VerificationError` a bad bundle would). The clock is
 injected (``now=``). The end-to-end cases with real signatures are in
@@ -42,10 +42,10 @@ from localci.model import (
     ThresholdOutcome,
     result_to_dict,
 )
-from localci.verify import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
+from localci.verifier import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
 
 # `from localci import verify` would give the public function in localci/__init__.py.
-verify_module = importlib.import_module("localci.verify")
+verify_module = importlib.import_module("localci.verifier")
 
 NOW = datetime(2026, 11, 21, 4, 0, 0, tzinfo=timezone.utc)
 SHA = "a" * 40
@@ -338,9 +338,9 @@ def test_default_clock_is_now() -> None:
 
 
 def test_public_api_is_callable_in_every_import_order() -> None:
-    """`localci.verify(...)` works although importing the submodule `localci.verify`
+    """`localci.verify(...)` works although importing the submodule `localci.verifier`
     rebinds the package attribute to the module (it forwards to verify_result)."""
-    assert localci.verify is verify_module  # the submodule is imported by now
+    assert localci.verifier is verify_module  # the submodule is imported by now
     doc = make_doc()
     verdict = localci.verify(
         result_doc=doc,
@@ -823,12 +823,13 @@ def test_missing_metrics_for_a_threshold() -> None:
     assert failed.reason == "lint: no lint metrics to check (error)"
 
 
-def test_metrics_without_a_threshold_need_nothing() -> None:
-    """A coverage stage the policy sets no min_percent for has nothing to recompute."""
+def test_a_report_stage_without_metrics_fails_even_without_a_threshold() -> None:
+    """A coverage stage that produced no report is no evidence, even when the policy
+    sets no min_percent: an errored stage must not slip through the gate."""
     rules = policy(POLICY.replace("    min_percent: 80\n", ""))
-    stages = _replace_stage("coverage", metrics=Metrics())
-    verdict = check(make_doc(stages=stages), rules=rules)
-    assert verdict.accepted, verdict.failed
+    stages = _replace_stage("coverage", status="error", metrics=Metrics(), reason="no data")
+    failed = only_failure(check(make_doc(stages=stages, conclusion="error"), rules=rules))
+    assert failed.reason == "coverage: no coverage metrics to check (no data)"
 
 
 def test_stages_the_result_has_but_the_policy_lacks_are_ignored() -> None:

@@ -11,8 +11,6 @@ verifier decides"). Integrity checks (``schema``, ``signature``, ``signer``, ``s
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -353,28 +351,14 @@ def _stage_problems(wanted: StageConfig, stage: StageResult) -> list[str]:
         if stage.exit_code != 0:
             return [f"{stage.name}: exited with {stage.exit_code}"]
         return []
-    outcomes = evaluate(wanted, stage.metrics)
-    expected = {
-        "tests": wanted.max_failures is not None,
-        "coverage": wanted.min_percent is not None,
-        "lint": wanted.max_findings is not None,
+    present = {
+        "tests": stage.metrics.tests,
+        "coverage": stage.metrics.coverage,
+        "lint": stage.metrics.lint,
     }[wanted.kind]
-    if expected and not outcomes:
+    if present is None:
+        # A report stage without its metrics produced no evidence (it errored or timed
+        # out), whether or not the policy sets a threshold for it.
         return [f"{stage.name}: no {wanted.kind} metrics to check ({stage.reason or stage.status})"]
+    outcomes = evaluate(wanted, stage.metrics)
     return [f"{stage.name}: {describe_failure(o)}" for o in outcomes if not o.passed]
-
-
-class _CallableModule(types.ModuleType):
-    """Keeps the public ``localci.verify(...)`` callable once this module is imported.
-
-    ``localci/__init__.py`` defines a function ``verify``; importing the submodule
-    ``localci.verify`` (which that function, the CLI and ``from localci.verify import ...``
-    all do) rebinds the package attribute ``verify`` to this module. Calling the module
-    forwards to :func:`verify_result`, so the API works in every import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Verdict:
-        return verify_result(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
