@@ -17,6 +17,7 @@ docs "Rate limits for the REST API" and "Checks"):
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -205,8 +206,8 @@ class GitHubClient:
             # re-read the run before retrying, and resume from what GitHub holds.
             run = self._call(
                 "add annotations",
-                lambda r=run, b=batch: self._edit(r, payload, b),
-                before_retry=lambda r=run, n=sent: self._advanced(r, n),
+                functools.partial(self._edit, run, payload, batch),
+                before_retry=functools.partial(self._advanced, run, sent),
             )
             sent = max(_annotations_count(run), sent + len(batch))
         return Posted(kind="check_run", url=run.html_url, id=run.id, resumed=resumed)
