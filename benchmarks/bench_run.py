@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # A suite of "a few seconds": the example's tests plus a sleep-free CPU-bound padding test.
-PADDING_TEST = '''
+PADDING_TEST = """
 import hashlib
 
 
@@ -33,31 +33,36 @@ def test_padding_work():
     for _ in range(8_000_000):
         data = hashlib.sha256(data).digest()
     assert len(data) == 32
-'''
+"""
 
 
 def make_project(example: str, workdir: Path) -> Path:
     repo = workdir / example
     shutil.copytree(ROOT / "examples" / example, repo)
     (repo / "tests" / "test_padding.py").write_text(PADDING_TEST)
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@x",
-                                                 "commit", "-qm", "bench"]):
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=b", "-c", "user.email=b@x", "commit", "-qm", "bench"],
+    ):
         subprocess.run(["git", *args], cwd=repo, check=True)
     return repo
 
 
 def plain_script(repo: Path, reports: Path) -> str:
     py = sys.executable
-    return "\n".join([
-        "set -u",
-        f"export PYTHONPATH={repo / 'src'}",
-        f"{py} -m coverage run --data-file={reports}/.coverage -m pytest "
-        f"--junitxml={reports}/junit.xml -q >/dev/null",
-        f"{py} -m coverage json --data-file={reports}/.coverage -o {reports}/coverage.json -q",
-        f"{Path(py).parent / 'ruff'} check --output-format=json "
-        f"--output-file={reports}/ruff.json . >/dev/null",
-        "true",
-    ])
+    return "\n".join(
+        [
+            "set -u",
+            f"export PYTHONPATH={repo / 'src'}",
+            f"{py} -m coverage run --data-file={reports}/.coverage -m pytest "
+            f"--junitxml={reports}/junit.xml -q >/dev/null",
+            f"{py} -m coverage json --data-file={reports}/.coverage -o {reports}/coverage.json -q",
+            f"{Path(py).parent / 'ruff'} check --output-format=json "
+            f"--output-file={reports}/ruff.json . >/dev/null",
+            "true",
+        ]
+    )
 
 
 def timed(cmd: list[str], cwd: Path) -> float:

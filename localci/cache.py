@@ -47,7 +47,7 @@ def _distributions() -> list[str]:
 
     found = set()
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name") if dist.metadata else None
+        name = dist.metadata["Name"] if dist.metadata else None
         if name:
             found.add(f"{name.lower()}=={dist.version}")
     return sorted(found)

@@ -51,21 +51,32 @@ def cli(debug: bool) -> None:
 def _signing_options(func: Any) -> Any:
     """The options every signing command shares (sigstore's names and meanings)."""
     options = [
-        click.option("--identity-token", envvar="SIGSTORE_ID_TOKEN", show_envvar=True,
-                     help="OIDC identity token to sign with (never printed)."),
-        click.option("--trust-config", type=click.Path(path_type=Path, exists=True,
-                     dir_okay=False), help="ClientTrustConfig JSON: a private Sigstore."),
+        click.option(
+            "--identity-token",
+            envvar="SIGSTORE_ID_TOKEN",
+            show_envvar=True,
+            help="OIDC identity token to sign with (never printed).",
+        ),
+        click.option(
+            "--trust-config",
+            type=click.Path(path_type=Path, exists=True, dir_okay=False),
+            help="ClientTrustConfig JSON: a private Sigstore.",
+        ),
         click.option("--staging", is_flag=True, help="Use Sigstore's staging instance."),
-        click.option("--oauth-force-oob", is_flag=True,
-                     help="Interactive sign-in without a browser: paste a code."),
+        click.option(
+            "--oauth-force-oob",
+            is_flag=True,
+            help="Interactive sign-in without a browser: paste a code.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _signing(identity_token: str | None, trust_config: Path | None, staging: bool,
-             oauth_force_oob: bool) -> Any:
+def _signing(
+    identity_token: str | None, trust_config: Path | None, staging: bool, oauth_force_oob: bool
+) -> Any:
     from localci.attest import SigningOptions
 
     return SigningOptions(
@@ -85,22 +96,43 @@ def _report_signed(outcome: Any) -> None:
 def _publish_flags(func: Any) -> Any:
     """Options for the publishing channels (``run --post-results``, ``post``, ``fetch``)."""
     options = [
-        click.option("--token", help="GitHub token (default: GITHUB_TOKEN, GH_TOKEN, "
-                     "`gh auth token`). Never printed."),
+        click.option(
+            "--token",
+            help="GitHub token (default: GITHUB_TOKEN, GH_TOKEN, `gh auth token`). Never printed.",
+        ),
         click.option("--app-id", type=int, help="GitHub App id (App authentication)."),
-        click.option("--app-private-key", type=click.Path(path_type=Path, exists=True,
-                     dir_okay=False), help="GitHub App private key (PEM file)."),
-        click.option("--installation-id", type=int, help="App installation (default: found "
-                     "from the repository)."),
-        click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com",
-                     show_default=True, help="GitHub API base URL (GitHub Enterprise Server)."),
-        click.option("--repo", "github_repo", help="owner/name (default: GITHUB_REPOSITORY "
-                     "or the remote's URL)."),
+        click.option(
+            "--app-private-key",
+            type=click.Path(path_type=Path, exists=True, dir_okay=False),
+            help="GitHub App private key (PEM file).",
+        ),
+        click.option(
+            "--installation-id",
+            type=int,
+            help="App installation (default: found from the repository).",
+        ),
+        click.option(
+            "--api-url",
+            envvar="GITHUB_API_URL",
+            default="https://api.github.com",
+            show_default=True,
+            help="GitHub API base URL (GitHub Enterprise Server).",
+        ),
+        click.option(
+            "--repo",
+            "github_repo",
+            help="owner/name (default: GITHUB_REPOSITORY or the remote's URL).",
+        ),
         click.option("--remote", help="git remote for the notes ref (default: origin)."),
         click.option("--no-notes", is_flag=True, help="Do not publish through git notes."),
         click.option("--no-github", is_flag=True, help="Do not post to GitHub."),
-        click.option("--max-wait", type=float, default=300.0, show_default=True,
-                     help="Seconds of retry waits allowed before spooling."),
+        click.option(
+            "--max-wait",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds of retry waits allowed before spooling.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -139,16 +171,31 @@ def _print_outcomes(outcomes: Any) -> None:
         click.echo(f"  {o.channel}: {o.state}: {o.message}{where}", err=True)
 
 
-_PUBLISH_KEYS = ("token", "app_id", "app_private_key", "installation_id", "api_url",
-                 "github_repo", "remote", "no_notes", "no_github", "max_wait")
+_PUBLISH_KEYS = (
+    "token",
+    "app_id",
+    "app_private_key",
+    "installation_id",
+    "api_url",
+    "github_repo",
+    "remote",
+    "no_notes",
+    "no_github",
+    "max_wait",
+)
 
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--in-place", is_flag=True, help="Run in the work tree, not a clean worktree.")
 @click.option("--rev", default="HEAD", show_default=True, help="The commit to test.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Stages to run at once [default: CPU count].")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stages to run at once [default: CPU count].",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop every stage at the first failure.")
 @click.option("--no-cache", is_flag=True, help="Run even if this tree already passed.")
 @click.option("--cache-failures", is_flag=True, help="Also re-use a cached failing result.")
@@ -209,9 +256,12 @@ def run(
     if do_sign:
         from localci.commands.sign import sign_document
 
-        _report_signed(sign_document(
-            outcome.result_path, _signing(identity_token, trust_config, staging, oauth_force_oob)
-        ))
+        _report_signed(
+            sign_document(
+                outcome.result_path,
+                _signing(identity_token, trust_config, staging, oauth_force_oob),
+            )
+        )
     if as_json:
         _emit_json(outcome.document)
     else:
@@ -285,8 +335,9 @@ def config_cmd(check: bool, config_path: Path | None, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print every request instead of sending it.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @_publish_flags
-def post(ref: str | None, pending: bool, dry_run: bool, config_path: Path | None,
-         **publish_kw: Any) -> None:
+def post(
+    ref: str | None, pending: bool, dry_run: bool, config_path: Path | None, **publish_kw: Any
+) -> None:
     """Publish the stored result for REF (default: newest): the notes ref on the remote,
     and a Check Run (App or Actions token) or commit status (personal token) on GitHub.
 
@@ -325,21 +376,23 @@ def post(ref: str | None, pending: bool, dry_run: bool, config_path: Path | None
 @click.option("--no-local", is_flag=True, help="Skip .localci/results; ask the remotes.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @_publish_flags
-def fetch(ref: str, as_json: bool, no_local: bool, config_path: Path | None,
-          **publish_kw: Any) -> None:
+def fetch(
+    ref: str, as_json: bool, no_local: bool, config_path: Path | None, **publish_kw: Any
+) -> None:
     """Get the result for REF: local results, then the notes ref on the remote, then the
     Check Run's output. Says which channel answered."""
     from localci.commands.fetch import fetch_result
     from localci.config import load_config
     from localci.gitrepo import repo_root, resolve_commit
-    from localci.render import render_result
     from localci.model import result_from_dict
+    from localci.render import render_result
 
     root = repo_root(Path.cwd())
     config = load_config(root, config_path.resolve() if config_path else None)
     sha = resolve_commit(root, ref)
-    fetched = fetch_result(root, sha, _publish_options(root, config, publish_kw),
-                           local=not no_local)
+    fetched = fetch_result(
+        root, sha, _publish_options(root, config, publish_kw), local=not no_local
+    )
     click.echo(f"fetched from: {fetched.channel}", err=True)
     if as_json:
         _emit_json(fetched.to_dict())
@@ -374,16 +427,31 @@ def sign(
 
 @cli.command()
 @click.argument("ref", required=False)
-@click.option("--policy", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              required=True, help="Config file whose verify: section applies (the BASE's).")
-@click.option("--result", "result_path", type=click.Path(path_type=Path),
-              help="Result file (default: .localci/results/<sha>.json).")
-@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path),
-              help="Sigstore bundle (default: beside the result).")
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="Config file whose verify: section applies (the BASE's).",
+)
+@click.option(
+    "--result",
+    "result_path",
+    type=click.Path(path_type=Path),
+    help="Result file (default: .localci/results/<sha>.json).",
+)
+@click.option(
+    "--bundle",
+    "bundle_path",
+    type=click.Path(path_type=Path),
+    help="Sigstore bundle (default: beside the result).",
+)
 @click.option("--sha", help="The commit being gated (default: REF resolved by git).")
 @click.option("--tree", help="The tree of that commit (for accept_same_tree).")
-@click.option("--trust-config", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="ClientTrustConfig JSON: a private Sigstore.")
+@click.option(
+    "--trust-config",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="ClientTrustConfig JSON: a private Sigstore.",
+)
 @click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify(
@@ -404,10 +472,19 @@ def verify(
     """
     from localci.commands.verify import VerifyRequest, run_verify
 
-    verdict = run_verify(VerifyRequest(
-        cwd=Path.cwd(), policy=policy, ref=ref, result=result_path, bundle=bundle_path,
-        sha=sha, tree=tree, trust_config=trust_config, staging=staging,
-    ))
+    verdict = run_verify(
+        VerifyRequest(
+            cwd=Path.cwd(),
+            policy=policy,
+            ref=ref,
+            result=result_path,
+            bundle=bundle_path,
+            sha=sha,
+            tree=tree,
+            trust_config=trust_config,
+            staging=staging,
+        )
+    )
     if as_json:
         _emit_json(verdict.to_dict())
     else:
@@ -455,54 +532,98 @@ def hook_run(hook_type: str, remote: str, url: str | None) -> None:
     from localci.hooks import run_pre_push
 
     reporter = ConsoleReporter()
-    code = run_pre_push(repo_root(Path.cwd()), remote, sys.stdin.read().splitlines(),
-                        reporter=reporter)
+    code = run_pre_push(
+        repo_root(Path.cwd()), remote, sys.stdin.read().splitlines(), reporter=reporter
+    )
     sys.exit(code)
 
 
 @cli.command()
-@click.option("--check-name", default="localci / verify", show_default=True,
-              help="Name of the gating Check Run.")
-@click.option("--config", "config_path", default=".localci.yml", show_default=True,
-              help="Config file, read from the BASE commit.")
+@click.option(
+    "--check-name",
+    default="localci / verify",
+    show_default=True,
+    help="Name of the gating Check Run.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=".localci.yml",
+    show_default=True,
+    help="Config file, read from the BASE commit.",
+)
 @click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="GitHub event name.")
-@click.option("--event-path", envvar="GITHUB_EVENT_PATH",
-              type=click.Path(path_type=Path, dir_okay=False), help="GitHub event payload.")
+@click.option(
+    "--event-path",
+    envvar="GITHUB_EVENT_PATH",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="GitHub event payload.",
+)
 @click.option("--sha", help="The commit to gate (instead of the event's).")
 @click.option("--base-sha", help="The base commit whose policy applies (with --sha).")
-@click.option("--trust-config", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="ClientTrustConfig JSON: a private Sigstore.")
+@click.option(
+    "--trust-config",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="ClientTrustConfig JSON: a private Sigstore.",
+)
 @click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
 @click.option("--offline", is_flag=True, help="Use the cached Sigstore trust root.")
-@click.option("--exit-code", "mirror", is_flag=True,
-              help="Exit 1/4 when the gate fails (default: 0 once the Check Run is posted).")
+@click.option(
+    "--exit-code",
+    "mirror",
+    is_flag=True,
+    help="Exit 1/4 when the gate fails (default: 0 once the Check Run is posted).",
+)
 @_publish_flags
-def gate(check_name: str, config_path: str, event_name: str | None, event_path: Path | None,
-         sha: str | None, base_sha: str | None, trust_config: Path | None, staging: bool,
-         offline: bool, mirror: bool, **publish_kw: Any) -> None:
+def gate(
+    check_name: str,
+    config_path: str,
+    event_name: str | None,
+    event_path: Path | None,
+    sha: str | None,
+    base_sha: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    offline: bool,
+    mirror: bool,
+    **publish_kw: Any,
+) -> None:
     """Verify the commit under review and post the gating Check Run (the verifier
     workflow's step). The policy comes from the BASE commit; nothing from the change
     under review is executed."""
     from dataclasses import replace as dc_replace
 
-    from localci.config import ConfigSource, parse_config, DEFAULT_CONFIG_YAML
-    from localci.gate import GateRequest, gate as run_gate, git_auth_env, load_event
-    from localci.gitrepo import git as run_git, repo_root
+    from localci.config import DEFAULT_CONFIG_YAML, ConfigSource, parse_config
+    from localci.gate import GateRequest, git_auth_env, load_event
+    from localci.gate import gate as run_gate
+    from localci.gitrepo import git as run_git
+    from localci.gitrepo import repo_root
 
     root = repo_root(Path.cwd())
-    defaults = parse_config(ConfigSource(kind="default", display="<default>",
-                                         text=DEFAULT_CONFIG_YAML))
+    defaults = parse_config(
+        ConfigSource(kind="default", display="<default>", text=DEFAULT_CONFIG_YAML)
+    )
     options = _publish_options(root, defaults, publish_kw)
     try:
         url = run_git(root, "remote", "get-url", options.publish.remote)
     except LocalciError:
         url = ""
     options = dc_replace(options, git_env=git_auth_env(url, options.credentials.token))
-    outcomes = run_gate(GateRequest(
-        root=root, publish=options, check_name=check_name, config_path=config_path,
-        event_name=event_name, event=load_event(event_path), sha=sha, base_sha=base_sha,
-        trust_config=trust_config, staging=staging, offline=offline,
-    ))
+    outcomes = run_gate(
+        GateRequest(
+            root=root,
+            publish=options,
+            check_name=check_name,
+            config_path=config_path,
+            event_name=event_name,
+            event=load_event(event_path),
+            sha=sha,
+            base_sha=base_sha,
+            trust_config=trust_config,
+            staging=staging,
+            offline=offline,
+        )
+    )
     if not outcomes:
         click.echo("nothing to gate for this event", err=True)
     worst = 0
@@ -510,8 +631,7 @@ def gate(check_name: str, config_path: str, event_name: str | None, event_path: 
         click.echo(f"{o.target.head[:12]}: {o.conclusion} ({o.reason}) {o.url or ''}", err=True)
         if o.verdict is not None:
             for c in o.verdict.checks:
-                click.echo(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<11} {c.reason}",
-                           err=True)
+                click.echo(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<11} {c.reason}", err=True)
         code = o.verdict.exit_code if o.verdict is not None else 1
         worst = max(worst, code)
     sys.exit(worst if mirror else 0)

@@ -26,7 +26,7 @@ from localci.schemas import CONFIG_SCHEMA, iter_errors
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
     "CONFIG_FILES",
@@ -88,6 +88,10 @@ KeyPath = tuple[str | int, ...]
 _KEY = "\0key"  # positions of keys (not values) are stored under (_KEY, *path)
 
 
+def _key_path(path: KeyPath, *more: str | int) -> KeyPath:
+    return (_KEY, *path, *more)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReportSpec:
     """Where a stage writes its report and in which format (``junit``, ``sarif``, ...)."""
@@ -103,7 +107,8 @@ class StageConfig:
     ``run`` is an argv tuple, or a single shell string when ``shell`` is true.
     ``timeout`` is in seconds (``None``: no limit). ``env`` is a sorted tuple of
     ``(name, value)`` pairs added to the inherited environment. ``needs`` must have
-    passed before the stage starts; ``after`` only orders (whatever their outcome). Thresholds apply by kind:
+    passed before the stage starts; ``after`` only orders (whatever their outcome).
+    Thresholds apply by kind:
     ``min_percent`` (coverage), ``max_failures`` (tests), ``max_findings`` + ``severity``
     (lint).
     """
@@ -327,7 +332,7 @@ def _record_positions(
                     f"{_dotted(path + (key,))}: duplicate key"
                 )
             seen.add(key)
-            out[(_KEY, *path, key)] = key_pos
+            out[_key_path(path, key)] = key_pos
             _record_positions(value_node, path + (key,), out, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -363,7 +368,7 @@ def _toml_positions(text: str, data: Any) -> dict[KeyPath, Pos]:
         if isinstance(value, dict):
             for key, sub in value.items():
                 hit = _find_key_line(lines, str(key), after)
-                out[path + (key,)] = out[(_KEY, *path, key)] = hit
+                out[path + (key,)] = out[_key_path(path, key)] = hit
                 walk(sub, path + (key,), hit[0] - 1)
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -397,8 +402,8 @@ def _where(
     source: ConfigSource, positions: Mapping[KeyPath, Pos], path: KeyPath, *, key: bool = False
 ) -> str:
     """``file:line:col`` of ``path`` (of its key when ``key``), else of its nearest parent."""
-    if key and (_KEY, *path) in positions:
-        line, col = positions[(_KEY, *path)]
+    if key and _key_path(path) in positions:
+        line, col = positions[_key_path(path)]
         return f"{source.display}:{line}:{col}"
     for cut in range(len(path), -1, -1):
         pos = positions.get(path[:cut])
@@ -412,7 +417,8 @@ def _validate(data: Any, positions: Mapping[KeyPath, Pos], source: ConfigSource)
     for error in iter_errors(CONFIG_SCHEMA, data):
         path: KeyPath = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = sorted(error.schema.get("properties", {}))
+            schema = error.schema if isinstance(error.schema, Mapping) else {}
+            allowed = sorted(schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
                 messages.append(
                     f"{_where(source, positions, path + (key,), key=True)}: "
@@ -443,7 +449,7 @@ def _explain(error: Any) -> str:
     if error.validator == "oneOf" and error.schema.get("description"):
         return f"{error.instance!r} is not valid here: {error.schema['description']}"
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     return str(error.message)
 
 

@@ -116,17 +116,24 @@ def targets_for(request: GateRequest, client: Any) -> tuple[list[GateTarget], st
             raise UsageError("workflow_dispatch needs the input `sha` (a pull request's head)")
         found = _open_pulls(client, str(sha), "dispatch")
         if not found:
-            raise UsageError(f"{sha} is not the head of an open pull request; the gate "
-                             "only verifies commits under review")
+            raise UsageError(
+                f"{sha} is not the head of an open pull request; the gate "
+                "only verifies commits under review"
+            )
         return found, "dispatch of an open PR's head"
-    raise UsageError(f"the gate does not handle {name!r} events",
-                     hint="Trigger it on pull_request, status or workflow_dispatch.")
+    raise UsageError(
+        f"the gate does not handle {name!r} events",
+        hint="Trigger it on pull_request, status or workflow_dispatch.",
+    )
 
 
 def _open_pulls(client: Any, sha: str, why: str) -> list[GateTarget]:
     pulls = client.pulls_for_commit(sha)
-    return [GateTarget(head=sha, base=p["base_sha"]) for p in pulls
-            if p["state"] == "open" and p["head_sha"] == sha]
+    return [
+        GateTarget(head=sha, base=p["base_sha"])
+        for p in pulls
+        if p["state"] == "open" and p["head_sha"] == sha
+    ]
 
 
 def base_policy(root: Path, base: str, config_path: str) -> Config:
@@ -140,8 +147,7 @@ def base_policy(root: Path, base: str, config_path: str) -> Config:
     text = gitrepo.show_file(root, base, config_path)
     if text is None:
         return parse_config(find_config_at(root, base))
-    return parse_config(ConfigSource(kind="yaml", display=f"{config_path}@{base[:12]}",
-                                     text=text))
+    return parse_config(ConfigSource(kind="yaml", display=f"{config_path}@{base[:12]}", text=text))
 
 
 def gate(request: GateRequest) -> list[GateOutcome]:
@@ -160,17 +166,24 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
     from localci.commands.fetch import fetch_result
 
     policy = base_policy(request.root, target.base, request.config_path)
-    publish = replace(request.publish, publish=replace(request.publish.publish,
-                      notes_ref=policy.publish.notes_ref))
+    publish = replace(
+        request.publish,
+        publish=replace(request.publish.publish, notes_ref=policy.publish.notes_ref),
+    )
     try:
         fetched = fetch_result(request.root, target.head, publish, local=False)
     except UsageError as exc:
         return _post(client, request, target, None, "action_required", exc.message)
     tree = _tree(request.root, target.head)
     verdict = verify_result(
-        result_doc=fetched.note.result, bundle_json=fetched.note.bundle_json(), policy=policy,
-        sha=target.head, tree=tree, trust_config=request.trust_config,
-        staging=request.staging, offline=request.offline,
+        result_doc=fetched.note.result,
+        bundle_json=fetched.note.bundle_json(),
+        policy=policy,
+        sha=target.head,
+        tree=tree,
+        trust_config=request.trust_config,
+        staging=request.staging,
+        offline=request.offline,
     )
     conclusion: Literal["success", "failure"] = "success" if verdict.accepted else "failure"
     reason = f"result from {fetched.channel}; policy from base {target.base[:12]}"
@@ -194,8 +207,9 @@ def _post(
 ) -> GateOutcome:
     payload = _payload(request, target, verdict, conclusion, reason)
     posted = client.post_check_run(payload)
-    return GateOutcome(target=target, conclusion=conclusion, verdict=verdict, url=posted.url,
-                       reason=reason)
+    return GateOutcome(
+        target=target, conclusion=conclusion, verdict=verdict, url=posted.url, reason=reason
+    )
 
 
 def _payload(
@@ -206,8 +220,13 @@ def _payload(
     reason: str,
 ) -> CheckRunPayload:
     now = utc_now()
-    identity = {"head": target.head, "base": target.base, "conclusion": conclusion,
-                "verdict": verdict.to_dict() if verdict else None, "reason": reason}
+    identity = {
+        "head": target.head,
+        "base": target.base,
+        "conclusion": conclusion,
+        "verdict": verdict.to_dict() if verdict else None,
+        "reason": reason,
+    }
     if verdict is None:
         title = "localci: no result for this commit"
         summary = (
@@ -218,30 +237,55 @@ def _payload(
             "a signed result."
         )
         return CheckRunPayload(
-            name=request.check_name, head_sha=target.head,
-            external_id=sha256_hex(identity), conclusion=conclusion, started_at=now,
-            completed_at=now, title=title, summary=summary, text=summary, annotations=(),
+            name=request.check_name,
+            head_sha=target.head,
+            external_id=sha256_hex(identity),
+            conclusion=conclusion,
+            started_at=now,
+            completed_at=now,
+            title=title,
+            summary=summary,
+            text=summary,
+            annotations=(),
         )
     failed = verdict.failed
-    title = ("localci: verified" if verdict.accepted
-             else f"localci: rejected ({', '.join(c.name for c in failed)})")
-    lines = [f"**{title}**", "",
-             f"Commit `{target.head}`; policy from base `{target.base}`; {reason}."]
+    title = (
+        "localci: verified"
+        if verdict.accepted
+        else f"localci: rejected ({', '.join(c.name for c in failed)})"
+    )
+    lines = [
+        f"**{title}**",
+        "",
+        f"Commit `{target.head}`; policy from base `{target.base}`; {reason}.",
+    ]
     if verdict.signer:
         lines.append(f"Signed by `{verdict.signer}` (issuer `{verdict.issuer}`).")
     lines += ["", "| Check | Result | Reason |", "|---|---|---|"]
-    lines += [f"| {c.name} | {'✅ pass' if c.passed else '❌ fail'} | {c.reason} |"
-              for c in verdict.checks]
+    lines += [
+        f"| {c.name} | {'✅ pass' if c.passed else '❌ fail'} | {c.reason} |"
+        for c in verdict.checks
+    ]
     result = verdict.result
-    trusted = result is not None and not ({"schema", "signature", "subject"}
-                                          & {c.name for c in failed})
+    trusted = result is not None and not (
+        {"schema", "signature", "subject"} & {c.name for c in failed}
+    )
     annotations = annotations_for(result) if trusted and result is not None else ()
-    text = text_for(result) if trusted and result is not None else "\n".join(
-        f"- {c.name}: {c.reason}" for c in failed) or "All checks passed."
+    text = (
+        text_for(result)
+        if trusted and result is not None
+        else "\n".join(f"- {c.name}: {c.reason}" for c in failed) or "All checks passed."
+    )
     return CheckRunPayload(
-        name=request.check_name, head_sha=target.head, external_id=sha256_hex(identity),
-        conclusion=conclusion, started_at=now, completed_at=now, title=title[:255],
-        summary=truncate_bytes("\n".join(lines)), text=text,
+        name=request.check_name,
+        head_sha=target.head,
+        external_id=sha256_hex(identity),
+        conclusion=conclusion,
+        started_at=now,
+        completed_at=now,
+        title=title[:255],
+        summary=truncate_bytes("\n".join(lines)),
+        text=text,
         annotations=annotations if not verdict.accepted else (),
     )
 

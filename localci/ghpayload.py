@@ -197,7 +197,8 @@ def annotations_for(result: Result, *, uncovered: bool = False) -> tuple[dict[st
 
 
 def _annotation(stage: StageResult, f: Finding) -> dict[str, Any]:
-    assert f.path is not None and f.line is not None
+    assert f.path is not None
+    assert f.line is not None
     end = f.end_line if f.end_line and f.end_line >= f.line else f.line
     title = f"{stage.name}: {f.rule}" if f.rule else stage.name
     if f.kind == "test" and f.test_id:
@@ -247,9 +248,7 @@ def check_run_payload(
     )
 
 
-def status_payload(
-    result: Result, *, context: str, target_url: str | None = None
-) -> StatusPayload:
+def status_payload(result: Result, *, context: str, target_url: str | None = None) -> StatusPayload:
     """The commit status for ``result``; the description fits in 140 characters."""
     bits = [f"{result.conclusion}: {_counts(result)}"]
     for s in result.stages:

@@ -278,8 +278,12 @@ class GitHubClient:
         def pulls() -> list[dict[str, Any]]:
             self.requests += 1
             return [
-                {"number": p.number, "state": p.state, "head_sha": p.head.sha,
-                 "base_sha": p.base.sha}
+                {
+                    "number": p.number,
+                    "state": p.state,
+                    "head_sha": p.head.sha,
+                    "base_sha": p.base.sha,
+                }
                 for p in self._repo.get_commit(sha).get_pulls()
             ]
 
@@ -339,7 +343,7 @@ class GitHubClient:
 
     @staticmethod
     def _wait_for(exc: Any, attempt: int) -> float | None:
-        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+        headers: dict[str, str] = {k.lower(): str(v) for k, v in (exc.headers or {}).items()}
         message = _message(exc).lower()
         if exc.status in (403, 429):
             if "retry-after" in headers:
@@ -348,9 +352,10 @@ class GitHubClient:
                 except ValueError:
                     return 60.0
             if "secondary rate limit" in message or exc.status == 429:
-                return 60.0 * 2**attempt
+                return 60.0 * (1 << attempt)
             if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-                return max(1.0, float(headers["x-ratelimit-reset"]) - time.time())
+                reset = float(headers["x-ratelimit-reset"])
+                return max(1.0, reset - time.time())
             return None
         if exc.status >= 500:
             return float(2**attempt)

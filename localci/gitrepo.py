@@ -8,6 +8,7 @@ would silently redirect commands aimed at a worktree (pre-commit does the same).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -62,9 +63,7 @@ def git(
 
     :raises GitError: when git is missing or exits non-zero (with git's stderr).
     """
-    return _run(cwd, args, input_bytes=input_bytes, env=env).decode("utf-8", "replace").rstrip(
-        "\n"
-    )
+    return _run(cwd, args, input_bytes=input_bytes, env=env).decode("utf-8", "replace").rstrip("\n")
 
 
 def git_bytes(cwd: Path, *args: str) -> bytes:
@@ -238,14 +237,10 @@ def add_worktree(root: Path, commit: str, path: Path) -> None:
 
 def remove_worktree(root: Path, path: Path) -> None:
     """Remove the worktree at ``path`` and prune git's record of it; never raises."""
-    try:
+    with contextlib.suppress(GitError):
         git(root, "worktree", "remove", "--force", str(path))
-    except GitError:
-        pass
-    try:
+    with contextlib.suppress(GitError):
         git(root, "worktree", "prune")
-    except GitError:
-        pass
 
 
 # -- notes ---------------------------------------------------------------------------
@@ -281,8 +276,18 @@ def write_note(root: Path, ref: str, commit: str, text: str) -> None:
 
     :raises GitError: when git refuses (e.g. the commit does not exist).
     """
-    git(root, "notes", f"--ref={notes_short(ref)}", "add", "-f", "-F", "-", commit,
-        input_bytes=text.encode("utf-8"), env=_ident_env(root))
+    git(
+        root,
+        "notes",
+        f"--ref={notes_short(ref)}",
+        "add",
+        "-f",
+        "-F",
+        "-",
+        commit,
+        input_bytes=text.encode("utf-8"),
+        env=_ident_env(root),
+    )
 
 
 def fetch_notes(
@@ -306,8 +311,17 @@ def merge_notes(root: Path, ref: str, other: str) -> None:
     if not git_ok(root, "rev-parse", "--verify", "--quiet", ref):
         git(root, "update-ref", ref, other)
         return
-    git(root, "notes", f"--ref={notes_short(ref)}", "merge", "--quiet", "-s", "ours",
-        other, env=_ident_env(root))
+    git(
+        root,
+        "notes",
+        f"--ref={notes_short(ref)}",
+        "merge",
+        "--quiet",
+        "-s",
+        "ours",
+        other,
+        env=_ident_env(root),
+    )
 
 
 def push_notes(root: Path, remote: str, ref: str) -> bool:

@@ -25,9 +25,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from localci import gitrepo
 from localci.errors import LocalciError, UsageError
+
+if TYPE_CHECKING:
+    from localci.runner import Reporter
+    from localci.store import Store
 
 __all__ = [
     "MARKER",
@@ -149,8 +154,11 @@ def parse_push_lines(lines: Iterable[str]) -> list[PushedRef]:
         parts = line.split()
         if len(parts) != 4:
             raise UsageError(f"unexpected pre-push input line: {line!r}")
-        refs.append(PushedRef(local_ref=parts[0], local_sha=parts[1], remote_ref=parts[2],
-                              remote_sha=parts[3]))
+        refs.append(
+            PushedRef(
+                local_ref=parts[0], local_sha=parts[1], remote_ref=parts[2], remote_sha=parts[3]
+            )
+        )
     return refs
 
 
@@ -159,7 +167,7 @@ def run_pre_push(
     remote: str,
     lines: Iterable[str],
     *,
-    reporter: object,
+    reporter: Reporter,
     env: Mapping[str, str] | None = None,
     tags: bool = False,
 ) -> int:
@@ -168,7 +176,7 @@ def run_pre_push(
     Messages go to ``reporter`` (a :class:`~localci.runner.Reporter`).
     """
     env = os.environ if env is None else env
-    say = reporter.notice  # type: ignore[attr-defined]
+    say = reporter.notice
     if env.get("LOCALCI_SKIP") == "1":
         say("LOCALCI_SKIP=1: not checking this push")
         return 0
@@ -184,33 +192,40 @@ def run_pre_push(
             say(f"push blocked: {exc.diagnostics()}")
             ok = False
         if not ok:
-            say("Fix it and push again, or bypass this check with `git push --no-verify` "
+            say(
+                "Fix it and push again, or bypass this check with `git push --no-verify` "
                 "or `LOCALCI_SKIP=1 git push` (the merge gate still requires a passing "
-                "signed result).")
+                "signed result)."
+            )
             return 1
     return 0
 
 
 def _check_commit(
-    root: Path, remote: str, sha: str, reporter: object, env: Mapping[str, str]
+    root: Path, remote: str, sha: str, reporter: Reporter, env: Mapping[str, str]
 ) -> bool:
     from localci.commands.post import load_note
     from localci.config import find_config_at, parse_config
     from localci.notes import publish_note
     from localci.runner import RunOptions, execute
-    from localci.store import Store
+    from localci.store import Store as _Store
 
-    say = reporter.notice  # type: ignore[attr-defined]
+    say = reporter.notice
     config = parse_config(find_config_at(root, sha))
-    store = Store(root)
+    store = _Store(root)
     path = store.result_path(sha)
     if not _signed_pass(store, sha, config.sha256):
         outcome = execute(RunOptions(cwd=root, rev=sha, jobs=os.cpu_count() or 1), reporter)
         if outcome.result.conclusion != "success":
-            failed = [s.name for s in outcome.result.stages if s.status != "passed"
-                      and s.status != "skipped"]
-            say(f"push blocked: {', '.join(failed) or 'the run'} did not pass on {sha[:12]} "
-                f"(`localci show {sha[:12]}` explains)")
+            failed = [
+                s.name
+                for s in outcome.result.stages
+                if s.status != "passed" and s.status != "skipped"
+            ]
+            say(
+                f"push blocked: {', '.join(failed) or 'the run'} did not pass on {sha[:12]} "
+                f"(`localci show {sha[:12]}` explains)"
+            )
             return False
         _sign_if_possible(path, reporter, env)
     publish_note(root, sha, load_note(path), remote=remote, ref=config.publish.notes_ref)
@@ -218,10 +233,10 @@ def _check_commit(
     return True
 
 
-def _signed_pass(store: object, sha: str, config_sha256: str) -> bool:
+def _signed_pass(store: Store, sha: str, config_sha256: str) -> bool:
     """A stored result for ``sha`` that passed, under this config, with a bundle."""
-    path = store.result_path(sha)  # type: ignore[attr-defined]
-    bundle = store.bundle_path(sha)  # type: ignore[attr-defined]
+    path = store.result_path(sha)
+    bundle = store.bundle_path(sha)
     if not (path.is_file() and bundle.is_file()):
         return False
     try:
@@ -235,11 +250,11 @@ def _signed_pass(store: object, sha: str, config_sha256: str) -> bool:
     )
 
 
-def _sign_if_possible(path: Path, reporter: object, env: Mapping[str, str]) -> None:
+def _sign_if_possible(path: Path, reporter: Reporter, env: Mapping[str, str]) -> None:
     from localci.attest import SigningOptions
     from localci.commands.sign import sign_document
 
-    say = reporter.notice  # type: ignore[attr-defined]
+    say = reporter.notice
     trust = env.get("LOCALCI_TRUST_CONFIG")
     options = SigningOptions(
         identity_token=env.get("SIGSTORE_ID_TOKEN") or None,
@@ -250,7 +265,9 @@ def _sign_if_possible(path: Path, reporter: object, env: Mapping[str, str]) -> N
     try:
         signed = sign_document(path, options)
     except UsageError as exc:
-        say(f"not signed ({exc.message}); the merge gate will reject this result if its "
-            "policy requires signatures (set SIGSTORE_ID_TOKEN, or push from a terminal)")
+        say(
+            f"not signed ({exc.message}); the merge gate will reject this result if its "
+            "policy requires signatures (set SIGSTORE_ID_TOKEN, or push from a terminal)"
+        )
         return
     say(f"signed by {signed.identity} (issuer {signed.issuer})")

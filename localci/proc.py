@@ -205,10 +205,8 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the group, wait :data:`KILL_GRACE` seconds, then SIGKILL it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired:
-        pass
     _kill_group(proc.pid)
     proc.wait()
 

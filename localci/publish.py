@@ -152,29 +152,54 @@ def _target(options: PublishOptions) -> dict[str, Any]:
 def publish(root: Path, note: Note, options: PublishOptions) -> PublishReport:
     """Send ``note`` through the configured channels; spool what cannot be delivered."""
     sha = str(note.result["git"]["commit"])
+    store = Store(root)
     outcomes: list[ChannelOutcome] = []
     if options.notes:
-        outcomes.append(_publish_notes(root, sha, note, options))
+        notes = _publish_notes(root, sha, note, options)
+        if notes.state == "delivered":
+            _forget_spooled(store, "notes", sha)
+        outcomes.append(notes)
     if options.github:
-        outcomes += _publish_github(root, sha, note, options)
+        github = _publish_github(root, sha, note, options)
+        if any(o.state == "delivered" for o in github):
+            _forget_spooled(store, "github", sha)
+        outcomes += github
     return PublishReport(outcomes=tuple(outcomes))
+
+
+def _forget_spooled(store: Store, channel: str, sha: str) -> None:
+    """A newer result was delivered: an older spooled post for the same commit and
+    channel must not overwrite it later."""
+    for entry in list_entries(store):
+        if entry.channel == channel and entry.sha == sha:
+            remove_entry(store, entry)
 
 
 def _publish_notes(root: Path, sha: str, note: Note, options: PublishOptions) -> ChannelOutcome:
     p = options.publish
     if not _has_remote(root, p.remote):
         publish_note(root, sha, note, remote=None, ref=p.notes_ref)
-        return ChannelOutcome(channel="notes", state="skipped",
-                              message=f"no remote {p.remote!r}: the note is kept locally")
+        return ChannelOutcome(
+            channel="notes",
+            state="skipped",
+            message=f"no remote {p.remote!r}: the note is kept locally",
+        )
     try:
         publish_note(root, sha, note, remote=p.remote, ref=p.notes_ref)
     except DeliveryError as exc:
-        spool(Store(root), new_entry("notes", sha, "unreachable", exc.message, _target(options),
-                                     _note_doc(note)))
-        return ChannelOutcome(channel="notes", state="spooled", exit_code=EXIT_DELIVERY,
-                              message=f"{exc.message}; spooled for `localci post --pending`")
-    return ChannelOutcome(channel="notes", state="delivered",
-                          message=f"note pushed to {p.remote} ({p.notes_ref})")
+        spool(
+            Store(root),
+            new_entry("notes", sha, "unreachable", exc.message, _target(options), _note_doc(note)),
+        )
+        return ChannelOutcome(
+            channel="notes",
+            state="spooled",
+            exit_code=EXIT_DELIVERY,
+            message=f"{exc.message}; spooled for `localci post --pending`",
+        )
+    return ChannelOutcome(
+        channel="notes", state="delivered", message=f"note pushed to {p.remote} ({p.notes_ref})"
+    )
 
 
 def _note_doc(note: Note) -> dict[str, Any]:
@@ -185,11 +210,19 @@ def github_settings(options: PublishOptions) -> Any:
     from localci.github import GitHubSettings
 
     c = options.credentials
-    extra = {"sleep": options.sleep} if options.sleep is not None else {}
     assert options.repo is not None
-    return GitHubSettings(repo=options.repo, api_url=options.api_url, token=c.token,
-                          app_id=c.app_id, app_private_key=c.app_private_key,
-                          installation_id=c.installation_id, max_wait=options.max_wait, **extra)
+    settings = GitHubSettings(
+        repo=options.repo,
+        api_url=options.api_url,
+        token=c.token,
+        app_id=c.app_id,
+        app_private_key=c.app_private_key,
+        installation_id=c.installation_id,
+        max_wait=options.max_wait,
+    )
+    if options.sleep is not None:
+        settings = replace(settings, sleep=options.sleep)
+    return settings
 
 
 def _publish_github(
@@ -197,28 +230,66 @@ def _publish_github(
 ) -> list[ChannelOutcome]:
     c = options.credentials
     if options.repo is None:
-        return [ChannelOutcome(channel="github", state="skipped",
-                               message="no GitHub repository (use --repo or a GitHub remote)")]
+        return [
+            ChannelOutcome(
+                channel="github",
+                state="skipped",
+                message="no GitHub repository (use --repo or a GitHub remote)",
+            )
+        ]
     if not c.token and c.app_id is None:
-        return [ChannelOutcome(channel="github", state="skipped",
-                               message="no GitHub token: posted only through git notes")]
+        return [
+            ChannelOutcome(
+                channel="github",
+                state="skipped",
+                message="no GitHub token: posted only through git notes",
+            )
+        ]
     try:
         return _deliver_github(note, options)
     except DeliveryError as exc:
         from localci.github import NotOnGitHub
 
         waiting = isinstance(exc, NotOnGitHub)
-        spool(Store(root), new_entry("github", sha, "not_on_github" if waiting else "unreachable",
-                                     exc.message, _target(options), _note_doc(note)))
+        spool(
+            Store(root),
+            new_entry(
+                "github",
+                sha,
+                "not_on_github" if waiting else "unreachable",
+                exc.message,
+                _target(options),
+                _note_doc(note),
+            ),
+        )
         if waiting:
-            return [ChannelOutcome(channel="github", state="spooled", message=(
-                f"commit {sha[:12]} is not on GitHub yet; its Check Run/status will be "
-                "delivered once it is pushed (`localci post --pending`, or the next run)"))]
-        return [ChannelOutcome(channel="github", state="spooled", exit_code=EXIT_DELIVERY,
-                               message=f"{exc.message}; spooled for `localci post --pending`")]
+            return [
+                ChannelOutcome(
+                    channel="github",
+                    state="spooled",
+                    message=(
+                        f"commit {sha[:12]} is not on GitHub yet; its Check Run/status will be "
+                        "delivered once it is pushed (`localci post --pending`, or the next run)"
+                    ),
+                )
+            ]
+        return [
+            ChannelOutcome(
+                channel="github",
+                state="spooled",
+                exit_code=EXIT_DELIVERY,
+                message=f"{exc.message}; spooled for `localci post --pending`",
+            )
+        ]
     except LocalciError as exc:
-        return [ChannelOutcome(channel="github", state="failed", message=exc.diagnostics(),
-                               exit_code=exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)]
+        return [
+            ChannelOutcome(
+                channel="github",
+                state="failed",
+                message=exc.diagnostics(),
+                exit_code=exc.exit_code if exc.exit_code != 1 else EXIT_USAGE,
+            )
+        ]
 
 
 def _deliver_github(note: Note, options: PublishOptions) -> list[ChannelOutcome]:
@@ -230,23 +301,44 @@ def _deliver_github(note: Note, options: PublishOptions) -> list[ChannelOutcome]
     with GitHubClient(github_settings(options)) as client:
         if client.kind != "personal":
             payload = check_run_payload(
-                result, name=p.check_name, external_id=sha256_hex(dict(note.result)),
-                note=_note_doc(note), uncovered=p.annotate_uncovered, details_url=p.target_url,
+                result,
+                name=p.check_name,
+                external_id=sha256_hex(dict(note.result)),
+                note=_note_doc(note),
+                uncovered=p.annotate_uncovered,
+                details_url=p.target_url,
             )
             try:
                 posted = client.post_check_run(payload)
             except CheckRunsForbidden as exc:
-                out.append(ChannelOutcome(channel="check_run", state="skipped", message=(
-                    f"{exc.message}; posting a commit status instead")))
+                out.append(
+                    ChannelOutcome(
+                        channel="check_run",
+                        state="skipped",
+                        message=(f"{exc.message}; posting a commit status instead"),
+                    )
+                )
             else:
                 verb = "updated" if posted.resumed else "created"
-                out.append(ChannelOutcome(channel="check_run", state="delivered", url=posted.url,
-                                          message=f"Check Run {p.check_name!r} {verb}"))
+                out.append(
+                    ChannelOutcome(
+                        channel="check_run",
+                        state="delivered",
+                        url=posted.url,
+                        message=f"Check Run {p.check_name!r} {verb}",
+                    )
+                )
                 return out
         status = status_payload(result, context=p.status_context, target_url=p.target_url)
         posted = client.post_status(status)
-        out.append(ChannelOutcome(channel="status", state="delivered", url=posted.url,
-                                  message=f"commit status {p.status_context!r}: {status.state}"))
+        out.append(
+            ChannelOutcome(
+                channel="status",
+                state="delivered",
+                url=posted.url,
+                message=f"commit status {p.status_context!r}: {status.state}",
+            )
+        )
     return out
 
 
@@ -274,13 +366,21 @@ def drain_spool(root: Path, options: PublishOptions) -> list[ChannelOutcome]:
 def _options_for(entry: SpoolEntry, options: PublishOptions) -> PublishOptions:
     t = entry.target
     publish_config = PublishConfig(
-        notes_ref=t["notes_ref"], check_name=t["check_name"], status_context=t["status_context"],
-        target_url=t.get("target_url"), remote=t["remote"],
+        notes_ref=t["notes_ref"],
+        check_name=t["check_name"],
+        status_context=t["status_context"],
+        target_url=t.get("target_url"),
+        remote=t["remote"],
         annotate_uncovered=t.get("annotate_uncovered", False),
     )
-    return replace(options, publish=publish_config, repo=t.get("repo") or options.repo,
-                   api_url=t.get("api_url") or options.api_url,
-                   notes=entry.channel == "notes", github=entry.channel == "github")
+    return replace(
+        options,
+        publish=publish_config,
+        repo=t.get("repo") or options.repo,
+        api_url=t.get("api_url") or options.api_url,
+        notes=entry.channel == "notes",
+        github=entry.channel == "github",
+    )
 
 
 def plan_requests(note: Note, options: PublishOptions) -> list[PlannedRequest]:
@@ -301,20 +401,44 @@ def plan_requests(note: Note, options: PublishOptions) -> list[PlannedRequest]:
         s = status_payload(result, context=p.status_context, target_url=p.target_url)
         body = {k: v for k, v in vars(s).items() if k != "sha" and v is not None}
         return [*plan, PlannedRequest(method="POST", path=f"{base}/statuses/{sha}", body=body)]
-    payload = check_run_payload(result, name=p.check_name,
-                                external_id=sha256_hex(dict(note.result)),
-                                note=_note_doc(note), uncovered=p.annotate_uncovered)
-    plan.append(PlannedRequest(method="GET", path=(
-        f"{base}/commits/{sha}/check-runs?check_name={p.check_name}&filter=all")))
+    payload = check_run_payload(
+        result,
+        name=p.check_name,
+        external_id=sha256_hex(dict(note.result)),
+        note=_note_doc(note),
+        uncovered=p.annotate_uncovered,
+    )
+    plan.append(
+        PlannedRequest(
+            method="GET",
+            path=(f"{base}/commits/{sha}/check-runs?check_name={p.check_name}&filter=all"),
+        )
+    )
     batches = payload.batches()
     details = {"details_url": p.target_url} if p.target_url else {}
-    plan.append(PlannedRequest(method="POST", path=f"{base}/check-runs", body={
-        "name": payload.name, "head_sha": sha, **details, "external_id": payload.external_id,
-        "status": "completed", "conclusion": payload.conclusion,
-        "started_at": payload.started_at, "completed_at": payload.completed_at,
-        "output": payload.output(batches[0]),
-    }))
+    plan.append(
+        PlannedRequest(
+            method="POST",
+            path=f"{base}/check-runs",
+            body={
+                "name": payload.name,
+                "head_sha": sha,
+                **details,
+                "external_id": payload.external_id,
+                "status": "completed",
+                "conclusion": payload.conclusion,
+                "started_at": payload.started_at,
+                "completed_at": payload.completed_at,
+                "output": payload.output(batches[0]),
+            },
+        )
+    )
     for batch in batches[1:]:
-        plan.append(PlannedRequest(method="PATCH", path=f"{base}/check-runs/{{check_run_id}}",
-                                   body={"output": payload.output(batch)}))
+        plan.append(
+            PlannedRequest(
+                method="PATCH",
+                path=f"{base}/check-runs/{{check_run_id}}",
+                body={"output": payload.output(batch)},
+            )
+        )
     return plan

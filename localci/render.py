@@ -53,8 +53,11 @@ def render_result(result: Result) -> str:
     """A table of stages and, for each failed stage, its reason and first findings."""
     g = result.git
     lines = [
-        f"commit {g.commit}" + (" (dirty)" if g.dirty else "") + (f" on {g.branch}" if g.branch else ""),
-        f"run {result.run_id}  {result.started_at}  {result.duration:.1f}s  config {result.config_path}",
+        f"commit {g.commit}"
+        + (" (dirty)" if g.dirty else "")
+        + (f" on {g.branch}" if g.branch else ""),
+        f"run {result.run_id}  {result.started_at}  {result.duration:.1f}s  "
+        f"config {result.config_path}",
         "",
         f"  {'STAGE':<16} {'STATUS':<10} {'TIME':>7}  DETAILS",
     ]

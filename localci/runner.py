@@ -418,4 +418,3 @@ class _Silent:
 
     def output_line(self, stage: str, line: str) -> None:
         pass
-

@@ -27,7 +27,7 @@ RESULT_SCHEMA = "result.v1.schema.json"
 
 
 def _schema_text(name: str) -> str:
-    packaged = resources.files("localci").joinpath("schemas", name)
+    packaged = resources.files("localci").joinpath("schemas").joinpath(name)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     source = Path(__file__).resolve().parent.parent / "schemas" / name

@@ -71,12 +71,23 @@ def remove_entry(store: Store, entry: SpoolEntry) -> None:
 
 
 def new_entry(
-    channel: Channel, sha: str, reason: Literal["not_on_github", "unreachable"], error: str,
-    target: dict[str, Any], note: dict[str, Any],
+    channel: Channel,
+    sha: str,
+    reason: Literal["not_on_github", "unreachable"],
+    error: str,
+    target: dict[str, Any],
+    note: dict[str, Any],
 ) -> SpoolEntry:
     """A fresh entry stamped now."""
-    return SpoolEntry(channel=channel, sha=sha, reason=reason, last_error=error, target=target,
-                      note=note, created_at=utc_now())
+    return SpoolEntry(
+        channel=channel,
+        sha=sha,
+        reason=reason,
+        last_error=error,
+        target=target,
+        note=note,
+        created_at=utc_now(),
+    )
 
 
 def _to_dict(entry: SpoolEntry) -> dict[str, Any]:

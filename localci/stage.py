@@ -107,7 +107,11 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     started = utc_now()
     base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
-    if stage.skip_if_missing and not stage.shell and shutil.which(argv[0], path=env["PATH"]) is None:
+    if (
+        stage.skip_if_missing
+        and not stage.shell
+        and shutil.which(argv[0], path=env["PATH"]) is None
+    ):
         return base.finish(status="skipped", reason=f"{argv[0]} is not installed (skip_if_missing)")
     on_line = (lambda line: ctx.on_line(stage.name, line)) if ctx.on_line else None  # type: ignore[misc]
     try:

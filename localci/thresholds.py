@@ -33,7 +33,9 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
         out.append(_outcome("min_percent", stage.min_percent, pct, pct >= stage.min_percent))
     if stage.max_findings is not None and metrics.lint is not None:
         lint, rank = metrics.lint, _SEVERITY_RANK[stage.severity]
-        counted = lint.errors + (lint.warnings if rank >= 1 else 0) + (lint.notes if rank >= 2 else 0)
+        counted = (
+            lint.errors + (lint.warnings if rank >= 1 else 0) + (lint.notes if rank >= 2 else 0)
+        )
         out.append(
             ThresholdOutcome(
                 name="max_findings",

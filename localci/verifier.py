@@ -123,13 +123,15 @@ def verify_result(
     """
     run = _Run()
     result = _check_schema(run, result_doc)
-    _check_signature(run, result_doc, bundle_json, policy, trust_config, staging, offline,
-                     verify_bundle)
+    _check_signature(
+        run, result_doc, bundle_json, policy, trust_config, staging, offline, verify_bundle
+    )
     if result is not None:
         _check_binding(run, result, policy, sha, tree)
         _check_policy(run, result, policy, now or datetime.now(timezone.utc))
-    return Verdict(sha=sha, checks=tuple(run.checks), signer=run.signer, issuer=run.issuer,
-                   result=result)
+    return Verdict(
+        sha=sha, checks=tuple(run.checks), signer=run.signer, issuer=run.issuer, result=result
+    )
 
 
 def _check_schema(run: _Run, doc: Mapping[str, Any]) -> Result | None:
@@ -154,8 +156,12 @@ def _check_signature(
     rules = policy.verify
     if bundle_json is None:
         if rules.require_signature:
-            run.add("signature", False, "the result is unsigned and the policy requires a "
-                    "signature (run `localci sign`, or `localci run --sign`)")
+            run.add(
+                "signature",
+                False,
+                "the result is unsigned and the policy requires a "
+                "signature (run `localci sign`, or `localci run --sign`)",
+            )
         else:
             run.add("signature", True, "unsigned, allowed by require_signature: false")
         return
@@ -164,8 +170,9 @@ def _check_signature(
 
         verify_bundle = real_verify
     try:
-        verified = verify_bundle(bundle_json, trust_config=trust_config, staging=staging,
-                                 offline=offline)
+        verified = verify_bundle(
+            bundle_json, trust_config=trust_config, staging=staging, offline=offline
+        )
     except VerificationError as exc:
         # Only a bundle that does not verify fails the check; an unusable trust config or
         # an unreachable TUF repository is the caller's problem (exit 2 / 5, not 4).
@@ -182,20 +189,31 @@ def _check_signer(run: _Run, policy: Config, identity: str, issuer: str) -> None
 
     who = f"{identity} (issuer {issuer})"
     for allowed in policy.verify.signers:
-        if signer_matches(identity, issuer, identity_exact=allowed.identity,
-                          identity_regex=allowed.identity_regex,
-                          expected_issuer=allowed.issuer):
+        if signer_matches(
+            identity,
+            issuer,
+            identity_exact=allowed.identity,
+            identity_regex=allowed.identity_regex,
+            expected_issuer=allowed.issuer,
+        ):
             run.add("signer", True, f"{who} is on the allowlist")
             return
     if not policy.verify.signers:
-        run.add("signer", False, f"signed by {who}, but the policy allowlists no signers "
-                "(verify.signers)")
+        run.add(
+            "signer",
+            False,
+            f"signed by {who}, but the policy allowlists no signers (verify.signers)",
+        )
         return
     same_identity = [s for s in policy.verify.signers if s.identity == identity]
     if same_identity:
         expected = ", ".join(s.issuer for s in same_identity)
-        run.add("signer", False, f"signed by {identity} but through issuer {issuer}; the "
-                f"policy allows that identity only from {expected}")
+        run.add(
+            "signer",
+            False,
+            f"signed by {identity} but through issuer {issuer}; the "
+            f"policy allows that identity only from {expected}",
+        )
         return
     run.add("signer", False, f"signed by {who}, who is not on the allowlist")
 
@@ -205,16 +223,20 @@ def _check_subject(run: _Run, doc: Mapping[str, Any], verified: Any) -> None:
 
     statement = verified.statement
     if statement.get("predicateType") != PREDICATE_TYPE:
-        run.add("subject", False, f"predicate type {statement.get('predicateType')!r} is not "
-                f"{PREDICATE_TYPE}")
+        run.add(
+            "subject",
+            False,
+            f"predicate type {statement.get('predicateType')!r} is not {PREDICATE_TYPE}",
+        )
         return
     if not verified.subject_matches_predicate():
         run.add("subject", False, "the statement's subject digest does not match its payload")
         return
     predicate = statement.get("predicate")
     if not _same_json(predicate, doc):
-        run.add("subject", False, "the stored result differs from the signed one (edited "
-                "after signing)")
+        run.add(
+            "subject", False, "the stored result differs from the signed one (edited after signing)"
+        )
         return
     name = statement["subject"][0].get("name", "")
     git = doc.get("git")
@@ -222,8 +244,11 @@ def _check_subject(run: _Run, doc: Mapping[str, Any], verified: Any) -> None:
     if not isinstance(commit, str) or not commit or not str(name).endswith(f"@{commit}"):
         run.add("subject", False, f"the statement names {name!r}, not commit {commit}")
         return
-    run.add("subject", True, f"subject sha256 {result_digest(predicate)[:16]}... matches the "
-            "signed result")
+    run.add(
+        "subject",
+        True,
+        f"subject sha256 {result_digest(predicate)[:16]}... matches the signed result",
+    )
 
 
 def _same_json(signed: Any, stored: Any) -> bool:
@@ -245,11 +270,19 @@ def _check_binding(run: _Run, result: Result, policy: Config, sha: str, tree: st
     if git.commit == sha:
         run.add("commit", True, f"the result is for commit {sha}")
     elif policy.verify.accept_same_tree and tree is not None and git.tree == tree:
-        run.add("commit", True, f"the result is for commit {git.commit}, whose tree {tree} "
-                "equals the gated commit's (accept_same_tree)")
+        run.add(
+            "commit",
+            True,
+            f"the result is for commit {git.commit}, whose tree {tree} "
+            "equals the gated commit's (accept_same_tree)",
+        )
     elif tree is not None and git.tree == tree:
-        run.add("commit", False, f"the result is for commit {git.commit}, not {sha}; the trees "
-                "are equal but the policy does not set accept_same_tree")
+        run.add(
+            "commit",
+            False,
+            f"the result is for commit {git.commit}, not {sha}; the trees "
+            "are equal but the policy does not set accept_same_tree",
+        )
     else:
         run.add("commit", False, f"the result is for commit {git.commit}, not {sha}")
     if git.dirty:
@@ -296,14 +329,25 @@ def _check_age(run: _Run, result: Result, policy: Config, now: datetime) -> None
         return
     age = now - finished
     if finished - now > CLOCK_SKEW:
-        run.add("age", False, f"finished at {result.finished_at}, in the future by "
-                f"{_human(-age)} (clock skew allowed: {_human(CLOCK_SKEW)})")
+        run.add(
+            "age",
+            False,
+            f"finished at {result.finished_at}, in the future by "
+            f"{_human(-age)} (clock skew allowed: {_human(CLOCK_SKEW)})",
+        )
     elif policy.verify.max_age is not None and age > timedelta(seconds=policy.verify.max_age):
-        run.add("age", False, f"{_human(age)} old; the policy allows at most "
-                f"{_human(timedelta(seconds=policy.verify.max_age))}")
+        run.add(
+            "age",
+            False,
+            f"{_human(age)} old; the policy allows at most "
+            f"{_human(timedelta(seconds=policy.verify.max_age))}",
+        )
     else:
-        limit = (f" (max_age {_human(timedelta(seconds=policy.verify.max_age))})"
-                 if policy.verify.max_age is not None else "")
+        limit = (
+            f" (max_age {_human(timedelta(seconds=policy.verify.max_age))})"
+            if policy.verify.max_age is not None
+            else ""
+        )
         run.add("age", True, f"{_human(max(age, timedelta(0)))} old{limit}")
 
 

@@ -45,9 +45,9 @@ _real_getaddrinfo = socket.getaddrinfo
 
 
 def _guard_address(sock: socket.socket, address: object) -> None:
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-        if not _is_local_host(address[0]):
-            raise InternetAccessError(f"test tried to reach {address[0]}:{address[1]}")
+    inet = sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple)
+    if inet and not _is_local_host(address[0]):  # type: ignore[index]
+        raise InternetAccessError(f"test tried to reach {address[0]}:{address[1]}")  # type: ignore[index]
 
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
@@ -79,7 +79,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     gitconfig.write_text(
         "[user]\n\tname = Test Developer\n\temail = dev@example.com\n"
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     saved = dict(os.environ)
     os.environ.update(
@@ -92,9 +92,18 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "NO_COLOR": "1",
         }
     )
-    for name in ("GITHUB_TOKEN", "GH_TOKEN", "SIGSTORE_ID_TOKEN", "GITHUB_ACTIONS",
-                 "GITHUB_REPOSITORY", "GITHUB_API_URL", "ACTIONS_ID_TOKEN_REQUEST_URL",
-                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "LOCALCI_SKIP", "PYTHONPATH"):
+    for name in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "SIGSTORE_ID_TOKEN",
+        "GITHUB_ACTIONS",
+        "GITHUB_REPOSITORY",
+        "GITHUB_API_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "LOCALCI_SKIP",
+        "PYTHONPATH",
+    ):
         os.environ.pop(name, None)
     yield
     os.environ.clear()

@@ -30,14 +30,15 @@ class Fetched:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form."""
-        return {"channel": self.channel, "tried": list(self.tried),
-                "result": dict(self.note.result),
-                "bundle": dict(self.note.bundle) if self.note.bundle else None}
+        return {
+            "channel": self.channel,
+            "tried": list(self.tried),
+            "result": dict(self.note.result),
+            "bundle": dict(self.note.bundle) if self.note.bundle else None,
+        }
 
 
-def fetch_result(
-    root: Path, sha: str, options: PublishOptions, *, local: bool = True
-) -> Fetched:
+def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool = True) -> Fetched:
     """The result for ``sha`` from the first channel that has it.
 
     :raises UsageError: when no channel has a result for ``sha`` (each one's answer is

@@ -14,7 +14,7 @@ from localci.fsutil import atomic_write_text
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["init_config"]
 
@@ -34,9 +34,7 @@ def init_config(root: Path, *, pyproject: bool = False, force: bool = False) -> 
     target = root / CONFIG_FILES[0]
     existing = [root / n for n in CONFIG_FILES if (root / n).exists()]
     if existing and not force:
-        raise UsageError(
-            f"{existing[0].name} already exists", hint="Use --force to overwrite it."
-        )
+        raise UsageError(f"{existing[0].name} already exists", hint="Use --force to overwrite it.")
     atomic_write_text(target, DEFAULT_CONFIG_YAML)
     return target
 
@@ -50,11 +48,11 @@ def _init_pyproject(path: Path) -> Path:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path.name} is not valid TOML: {exc}") from None
     if "localci" in doc.get("tool", {}):
-        raise UsageError(
-            f"{path.name} already has a [tool.localci] table", hint="Edit it by hand."
-        )
+        raise UsageError(f"{path.name} already has a [tool.localci] table", hint="Edit it by hand.")
     table = yaml.safe_load(DEFAULT_CONFIG_YAML)
     addition = tomli_w.dumps({"tool": {"localci": table}})
-    separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    separator = (
+        "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    )
     atomic_write_text(path, text + separator + addition)
     return path

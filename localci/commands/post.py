@@ -11,8 +11,8 @@ from localci.commands.sign import bundle_path_for, read_bundle
 from localci.errors import LocalciError
 from localci.notes import Note
 from localci.publish import ChannelOutcome, PublishOptions, PublishReport, drain_spool, publish
-from localci.store import Store, load_result_file
 from localci.spool import list_entries
+from localci.store import Store, load_result_file
 
 __all__ = ["load_note", "post_result", "retry_spool_briefly"]
 

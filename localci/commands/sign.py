@@ -74,4 +74,3 @@ def read_bundle(path: Path) -> str | None:
     except ValueError as exc:
         raise UsageError(f"{path}: not a JSON Sigstore bundle: {exc}") from None
     return text
-

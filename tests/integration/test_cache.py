@@ -95,14 +95,16 @@ def test_failures_are_not_served_unless_asked(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     counter = tmp_path / "n.txt"
-    repo = make_repo({".localci.yml": "stages:\n  - {name: f, run: 'echo x >> \"$C\"; exit 1', "
-                      "shell: true}\n"})
+    repo = make_repo(
+        {".localci.yml": "stages:\n  - {name: f, run: 'echo x >> \"$C\"; exit 1', shell: true}\n"}
+    )
     env = {"C": str(counter)}
     assert cli("run", cwd=repo, env=env).code == 1
     assert cli("run", cwd=repo, env=env).code == 1
     assert len(counter.read_text().splitlines()) == 2
     hit = cli("run", "--cache-failures", cwd=repo, env=env)
-    assert hit.code == 1 and "cache hit" in hit.err
+    assert hit.code == 1
+    assert "cache hit" in hit.err
     assert len(counter.read_text().splitlines()) == 2
 
 
@@ -118,7 +120,8 @@ def test_partial_and_dirty_runs_are_never_cached(
 
 
 def test_fingerprint_failure_fails_open(
-    counted: tuple[Path, dict[str, str]], cli: Callable[..., CliResult],
+    counted: tuple[Path, dict[str, str]],
+    cli: Callable[..., CliResult],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo, env = counted

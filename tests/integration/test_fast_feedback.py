@@ -20,15 +20,18 @@ from localci.model import StageResult
 from .conftest import CliResult
 
 RENDEZVOUS = (
-    "touch \"$LOCALCI_REPORTS/{me}\"; i=0; while [ $i -lt 200 ]; do "
-    "[ -f \"$LOCALCI_REPORTS/{other}\" ] && exit 0; sleep 0.05; i=$((i+1)); done; exit 1"
+    'touch "$LOCALCI_REPORTS/{me}"; i=0; while [ $i -lt 200 ]; do '
+    '[ -f "$LOCALCI_REPORTS/{other}" ] && exit 0; sleep 0.05; i=$((i+1)); done; exit 1'
 )
 
 
 def rendezvous_config() -> str:
     a = RENDEZVOUS.format(me="a", other="b")
     b = RENDEZVOUS.format(me="b", other="a")
-    return f"stages:\n  - {{name: a, run: '{a}', shell: true}}\n  - {{name: b, run: '{b}', shell: true}}\n"
+    return (
+        f"stages:\n  - {{name: a, run: '{a}', shell: true}}\n"
+        f"  - {{name: b, run: '{b}', shell: true}}\n"
+    )
 
 
 def test_independent_stages_run_concurrently(
@@ -53,11 +56,17 @@ def test_jobs_one_runs_one_at_a_time(
 def test_needs_orders_stages_even_in_parallel(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
-    repo = make_repo({".localci.yml": (
-        "stages:\n"
-        "  - {name: late, run: 'test -f \"$LOCALCI_REPORTS/early\"', shell: true, needs: [early]}\n"
-        "  - {name: early, run: 'sleep 0.3; touch \"$LOCALCI_REPORTS/early\"', shell: true}\n"
-    )})
+    repo = make_repo(
+        {
+            ".localci.yml": (
+                "stages:\n"
+                "  - {name: late, run: 'test -f \"$LOCALCI_REPORTS/early\"', shell: true,\n"
+                "     needs: [early]}\n"
+                "  - {name: early, shell: true,\n"
+                "     run: 'sleep 0.3; touch \"$LOCALCI_REPORTS/early\"'}\n"
+            )
+        }
+    )
     result = cli("run", "--jobs", "4", "--json", cwd=repo)
     assert result.code == 0, result.err
     assert [s["name"] for s in result.json()["stages"]] == ["late", "early"]  # config order
@@ -66,13 +75,18 @@ def test_needs_orders_stages_even_in_parallel(
 def test_fail_fast_stops_running_and_pending_stages(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
-    repo = make_repo({".localci.yml": (
-        "stages:\n"
-        "  - {name: slow, run: 'echo $$ > \"$LOCALCI_REPORTS/slow.pid\"; exec sleep 60', shell: true}\n"
-        "  - {name: broken, run: 'sleep 0.5; exit 3', shell: true}\n"
-        "  - {name: later, run: ['true'], needs: [slow]}\n"
-        "  - {name: queued, run: ['true']}\n"
-    )})
+    repo = make_repo(
+        {
+            ".localci.yml": (
+                "stages:\n"
+                "  - {name: slow, shell: true,\n"
+                "     run: 'echo $$ > \"$LOCALCI_REPORTS/slow.pid\"; exec sleep 60'}\n"
+                "  - {name: broken, run: 'sleep 0.5; exit 3', shell: true}\n"
+                "  - {name: later, run: ['true'], needs: [slow]}\n"
+                "  - {name: queued, run: ['true']}\n"
+            )
+        }
+    )
     result = cli("run", "--jobs", "2", "--fail-fast", "--json", cwd=repo)
     assert result.code == 1
     stages = {s["name"]: s for s in result.json()["stages"]}
@@ -89,8 +103,12 @@ def test_fail_fast_stops_running_and_pending_stages(
 def test_skip_makes_a_partial_run(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
-    repo = make_repo({".localci.yml": "stages:\n  - {name: a, run: ['true']}\n"
-                      "  - {name: b, run: ['true'], needs: [a]}\n  - {name: c, run: ['true']}\n"})
+    repo = make_repo(
+        {
+            ".localci.yml": "stages:\n  - {name: a, run: ['true']}\n"
+            "  - {name: b, run: ['true'], needs: [a]}\n  - {name: c, run: ['true']}\n"
+        }
+    )
     doc = cli("run", "--skip", "a", "--json", cwd=repo).json()
     assert doc["partial"] is True
     assert {s["name"]: s["status"] for s in doc["stages"]} == {"b": "skipped", "c": "passed"}
@@ -101,10 +119,16 @@ def test_skip_makes_a_partial_run(
 
 
 def result_of(name: str, status: str, tail: str | None = None) -> StageResult:
-    return StageResult(name=name, kind="command", status=status, command=("x",),  # type: ignore[arg-type]
-                       duration=1.25, exit_code=1 if status != "passed" else 0,
-                       reason=None if status == "passed" else "exited with code 1",
-                       log_tail=tail)
+    return StageResult(
+        name=name,
+        kind="command",
+        status=status,
+        command=("x",),  # type: ignore[arg-type]
+        duration=1.25,
+        exit_code=1 if status != "passed" else 0,
+        reason=None if status == "passed" else "exited with code 1",
+        log_tail=tail,
+    )
 
 
 def test_plain_output_shows_failed_output_as_one_block() -> None:
@@ -153,8 +177,9 @@ def imported_by(args: list[str], cwd: Path) -> set[str]:
         "from localci.cli import main\n"
         f"main({args!r})\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
+    )
     return set(proc.stderr.strip().splitlines()[-1].split())
 
 

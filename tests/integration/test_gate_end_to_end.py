@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +44,10 @@ verify:
 """
 
 CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-TESTS = "from calc import add, sub\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n" \
-        "def test_sub():\n    assert sub(3, 2) == 1\n"
+TESTS = (
+    "from calc import add, sub\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
+    "def test_sub():\n    assert sub(3, 2) == 1\n"
+)
 
 
 @dataclass
@@ -61,12 +62,23 @@ class World:
     actions_token: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def push(self, *args: str, identity: str = "dev@example.com") -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **self.env,
-               "SIGSTORE_ID_TOKEN": self.sigstore.mint_token(identity),
-               "LOCALCI_TRUST_CONFIG": str(self.trust)}
-        return subprocess.run(["git", "push", "origin", *args], cwd=self.dev, env=env,
-                              capture_output=True, text=True, check=False)
+    def push(
+        self, *args: str, identity: str = "dev@example.com"
+    ) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            **self.env,
+            "SIGSTORE_ID_TOKEN": self.sigstore.mint_token(identity),
+            "LOCALCI_TRUST_CONFIG": str(self.trust),
+        }
+        return subprocess.run(
+            ["git", "push", "origin", *args],
+            cwd=self.dev,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     def commit(self, files: dict[str, str], message: str) -> str:
         for rel, text in files.items():
@@ -78,11 +90,19 @@ class World:
     def gate(self, *args: str) -> subprocess.CompletedProcess[str]:
         verifier = self.tmp / f"verifier-{len(list(self.tmp.glob('verifier-*')))}"
         git(self.tmp, "clone", "-q", str(self.origin), str(verifier))
-        env = {**os.environ, "GITHUB_TOKEN": self.actions_token,
-               "GITHUB_API_URL": self.github.api_url, "GITHUB_REPOSITORY": REPO}
+        env = {
+            **os.environ,
+            "GITHUB_TOKEN": self.actions_token,
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_REPOSITORY": REPO,
+        }
         return subprocess.run(
             [sys.executable, "-m", "localci", "gate", "--trust-config", str(self.trust), *args],
-            cwd=verifier, env=env, capture_output=True, text=True, check=False,
+            cwd=verifier,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     def verify_run(self, sha: str) -> object:
@@ -93,9 +113,11 @@ class World:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, sigstore_double: SigstoreDouble, github_double: GitHubDouble,
+    tmp_path: Path,
+    sigstore_double: SigstoreDouble,
+    github_double: GitHubDouble,
     sigstore_home: Path,
-) -> Iterator[World]:
+) -> World:
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     dev = tmp_path / "dev"
@@ -112,16 +134,33 @@ def world(
     github_double.add_repo(REPO, commits=[base])
     token = github_double.add_token(TokenKind.ACTIONS, repo=REPO)
     trust = sigstore_double.write_trust_config(tmp_path / "trust.json")
-    subprocess.run([sys.executable, "-m", "localci", "hook", "install"], cwd=dev, check=True,
-                   capture_output=True)
-    yield World(tmp=tmp_path, origin=origin, dev=dev, sigstore=sigstore_double,
-                github=github_double, trust=trust, base=base, actions_token=token)
+    subprocess.run(
+        [sys.executable, "-m", "localci", "hook", "install"],
+        cwd=dev,
+        check=True,
+        capture_output=True,
+    )
+    return World(
+        tmp=tmp_path,
+        origin=origin,
+        dev=dev,
+        sigstore=sigstore_double,
+        github=github_double,
+        trust=trust,
+        base=base,
+        actions_token=token,
+    )
 
 
 def test_push_signs_publishes_and_the_gate_passes(world: World) -> None:
-    head = world.commit({"calc.py": CALC + "\n\ndef mul(a, b):\n    return a * b\n",
-                         "tests/test_more.py": "from calc import mul\n\n\ndef test_mul():\n"
-                         "    assert mul(2, 3) == 6\n"}, "add mul")
+    head = world.commit(
+        {
+            "calc.py": CALC + "\n\ndef mul(a, b):\n    return a * b\n",
+            "tests/test_more.py": "from calc import mul\n\n\ndef test_mul():\n"
+            "    assert mul(2, 3) == 6\n",
+        },
+        "add mul",
+    )
     pushed = world.push("feature")
     assert pushed.returncode == 0, pushed.stderr
     assert "signed by dev@example.com" in pushed.stderr
@@ -158,8 +197,15 @@ def test_a_result_for_an_older_commit_is_rejected(world: World) -> None:
     assert world.push("feature").returncode == 0
     second = world.commit({"calc.py": CALC.replace("a - b", "a + b")}, "two: breaks sub")
     git(world.dev, "notes", "--ref=localci", "copy", first, second)
-    git(world.dev, "push", "-q", "--no-verify", "origin", "feature",
-        "refs/notes/localci:refs/notes/localci")
+    git(
+        world.dev,
+        "push",
+        "-q",
+        "--no-verify",
+        "origin",
+        "feature",
+        "refs/notes/localci:refs/notes/localci",
+    )
     world.gate("--sha", second, "--base-sha", world.base)
     run = world.verify_run(second)
     assert run.conclusion == "failure"  # type: ignore[attr-defined]
@@ -167,10 +213,10 @@ def test_a_result_for_an_older_commit_is_rejected(world: World) -> None:
 
 
 def test_the_base_policy_applies_not_the_pull_requests(world: World) -> None:
-    lowered = (world.dev / ".localci.yml").read_text().replace("min_percent: 90",
-                                                               "min_percent: 10")
-    untested = "".join(f"\n\ndef f{i}(x):\n    if x:\n        return {i}\n    return -{i}\n"
-                       for i in range(30))
+    lowered = (world.dev / ".localci.yml").read_text().replace("min_percent: 90", "min_percent: 10")
+    untested = "".join(
+        f"\n\ndef f{i}(x):\n    if x:\n        return {i}\n    return -{i}\n" for i in range(30)
+    )
     head = world.commit({".localci.yml": lowered, "calc.py": CALC + untested}, "lower the bar")
     assert world.push("feature").returncode == 0  # passes under its own, lowered config
     world.gate("--sha", head, "--base-sha", world.base)
@@ -198,8 +244,7 @@ def test_an_edited_note_is_rejected(world: World) -> None:
             stage["metrics"]["coverage"]["percent"] = 100.0
     note["result"]["stages"][0]["duration"] = 0.001
     (world.tmp / "note.json").write_text(json.dumps(note))
-    git(world.dev, "notes", "--ref=localci", "add", "-f", "-F", str(world.tmp / "note.json"),
-        head)
+    git(world.dev, "notes", "--ref=localci", "add", "-f", "-F", str(world.tmp / "note.json"), head)
     git(world.dev, "push", "-q", "--no-verify", "origin", "refs/notes/localci")
     world.gate("--sha", head, "--base-sha", world.base)
     run = world.verify_run(head)
@@ -210,14 +255,16 @@ def test_an_edited_note_is_rejected(world: World) -> None:
 def test_a_status_posted_by_hand_counts_for_nothing(world: World) -> None:
     head = world.commit({"calc.py": CALC + "\n# forged\n"}, "forged status")
     assert world.push("--no-verify", "feature").returncode == 0
-    world.github.add_pull(REPO, number=7, head_sha=head, head_ref="feature", base_ref="main",
-                          base_sha=world.base)
+    world.github.add_pull(
+        REPO, number=7, head_sha=head, head_ref="feature", base_ref="main", base_sha=world.base
+    )
     personal = world.github.add_token(TokenKind.CLASSIC, repo=REPO)
     from github import Auth, Github
 
     with Github(auth=Auth.Token(personal), base_url=world.github.api_url, retry=None) as gh:
         gh.get_repo(REPO).get_commit(head).create_status(
-            state="success", context="localci", description="all good, trust me")
+            state="success", context="localci", description="all good, trust me"
+        )
     event = world.tmp / "event.json"
     event.write_text(json.dumps({"sha": head, "context": "localci", "state": "success"}))
     gated = world.gate("--event-name", "status", "--event-path", str(event))
@@ -233,4 +280,3 @@ def test_dispatch_of_an_unproposed_sha_is_refused(world: World) -> None:
     assert gated.returncode == 2
     assert "not the head of an open pull request" in gated.stderr
     assert world.github.check_runs(REPO, head) == []
-

@@ -46,7 +46,7 @@ def test_force_replaces_a_foreign_hook(make_repo: Callable[..., Path]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(FOREIGN)
     path.with_name("pre-push.legacy").write_text(FOREIGN)
-    with pytest.raises(UsageError, match="pre-push.legacy already exists"):
+    with pytest.raises(UsageError, match=r"pre-push\.legacy already exists"):
         install(repo)
     install(repo, force=True)
     assert MARKER in path.read_text()
@@ -70,33 +70,55 @@ def test_legacy_hook_runs_first_and_skip_bypasses(
     (repo / "b.txt").write_text("y")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "b")
-    blocked = subprocess.run(["git", "push", "origin", "HEAD:refs/heads/main"], cwd=repo,
-                             capture_output=True, text=True, check=False)
+    blocked = subprocess.run(
+        ["git", "push", "origin", "HEAD:refs/heads/main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert blocked.returncode != 0
     assert "foreign hook ran" in blocked.stderr
     assert "push blocked: check did not pass" in blocked.stderr
-    skipped = subprocess.run(["git", "push", "origin", "HEAD:refs/heads/main"], cwd=repo,
-                             capture_output=True, text=True, check=False,
-                             env={**__import__("os").environ, "LOCALCI_SKIP": "1"})
+    skipped = subprocess.run(
+        ["git", "push", "origin", "HEAD:refs/heads/main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "LOCALCI_SKIP": "1"},
+    )
     assert skipped.returncode == 0, skipped.stderr
 
 
 def test_deletions_and_tags_are_skipped(
-    make_repo: Callable[..., Path], bare_remote: Callable[[Path], Path],
+    make_repo: Callable[..., Path],
+    bare_remote: Callable[[Path], Path],
     cli: Callable[..., CliResult],
 ) -> None:
     repo = make_repo({".localci.yml": "stages:\n  - {name: check, run: ['false']}\n"})
     bare_remote(repo)
     install(repo)
     git(repo, "tag", "v1")
-    tag = subprocess.run(["git", "push", "origin", "v1"], cwd=repo, capture_output=True,
-                         text=True, check=False)
+    tag = subprocess.run(
+        ["git", "push", "origin", "v1"], cwd=repo, capture_output=True, text=True, check=False
+    )
     assert tag.returncode == 0, tag.stderr
     git(repo, "update-ref", "refs/remotes/origin/tmp", "HEAD")
-    subprocess.run(["git", "push", "origin", "HEAD:refs/heads/tmp"], cwd=repo, check=True,
-                   capture_output=True, env={**__import__("os").environ, "LOCALCI_SKIP": "1"})
-    delete = subprocess.run(["git", "push", "origin", ":refs/heads/tmp"], cwd=repo,
-                            capture_output=True, text=True, check=False)
+    subprocess.run(
+        ["git", "push", "origin", "HEAD:refs/heads/tmp"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "LOCALCI_SKIP": "1"},
+    )
+    delete = subprocess.run(
+        ["git", "push", "origin", ":refs/heads/tmp"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert delete.returncode == 0, delete.stderr
 
 
@@ -110,12 +132,14 @@ def test_cli_install_and_uninstall(
 
 def test_parse_push_lines() -> None:
     zero = "0" * 40
-    refs = parse_push_lines([
-        f"refs/heads/main {'a' * 40} refs/heads/main {'b' * 40}",
-        "",
-        f"(delete) {zero} refs/heads/old {'c' * 40}",
-        f"refs/tags/v1 {'d' * 40} refs/tags/v1 {zero}",
-    ])
+    refs = parse_push_lines(
+        [
+            f"refs/heads/main {'a' * 40} refs/heads/main {'b' * 40}",
+            "",
+            f"(delete) {zero} refs/heads/old {'c' * 40}",
+            f"refs/tags/v1 {'d' * 40} refs/tags/v1 {zero}",
+        ]
+    )
     assert [r.is_deletion for r in refs] == [False, True, False]
     assert [r.is_tag for r in refs] == [False, False, True]
     with pytest.raises(UsageError, match="unexpected pre-push input"):

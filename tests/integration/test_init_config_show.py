@@ -50,8 +50,12 @@ def test_init_pyproject_keeps_the_rest_of_the_file(
 def test_config_check_prints_the_effective_config(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
-    repo = make_repo({".localci.yml": "stages:\n  - {name: lint, kind: lint, run: [ruff],"
-                      " report: {format: sarif, path: r.sarif}}\n"})
+    repo = make_repo(
+        {
+            ".localci.yml": "stages:\n  - {name: lint, kind: lint, run: [ruff],"
+            " report: {format: sarif, path: r.sarif}}\n"
+        }
+    )
     result = cli("config", "--check", cwd=repo)
     assert result.code == 0
     doc = yaml.safe_load(result.out)
@@ -74,7 +78,9 @@ def test_config_check_default_and_errors(
     assert ".localci.yml:2:25: stages[0].nedds: unknown key; did you mean `needs`?" in bad.err
 
 
-def test_show_without_results(make_repo: Callable[..., Path], cli: Callable[..., CliResult]) -> None:
+def test_show_without_results(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
     result = cli("show", cwd=make_repo({"a.txt": "x"}))
     assert result.code == 2
     assert "no results yet" in result.err
@@ -93,8 +99,13 @@ def test_show_rejects_an_edited_document(
 
 
 def test_python_dash_m_and_version(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "localci", "--version"], capture_output=True,
-                          text=True, check=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "localci", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert proc.stdout.startswith("localci, version ")
 
 

@@ -32,7 +32,8 @@ def test_round_trip_through_the_remote(
     other = clone(remote, tmp_path / "other")
     fetched = fetch_note(other, sha, remote="origin", ref=REF)
     assert fetched == note
-    assert fetched is not None and fetched.bundle_json() == '{"mediaType": "x"}'
+    assert fetched is not None
+    assert fetched.bundle_json() == '{"mediaType": "x"}'
 
 
 def test_a_missing_note_and_a_foreign_note(
@@ -66,8 +67,9 @@ def test_concurrent_publishers_lose_nothing(
         try:
             barrier.wait()
             for sha in shas[i]:
-                publish_note(clones[i], sha, Note(result={"by": i, "sha": sha}), remote="origin",
-                             ref=REF)
+                publish_note(
+                    clones[i], sha, Note(result={"by": i, "sha": sha}), remote="origin", ref=REF
+                )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -14,7 +14,8 @@ CONFIG = """\
 stages:
   - name: lint
     kind: lint
-    run: ["{python}", "-m", "ruff", "check", "--output-format=json", "--output-file={reports}/r.json", "."]
+    run: ["{python}", "-m", "ruff", "check", "--output-format=json",
+          "--output-file={reports}/r.json", "."]
     report: {format: ruff-json, path: "{reports}/r.json"}
 """
 
@@ -31,8 +32,11 @@ def test_post_results_with_an_actions_token(
     sha = git(repo, "rev-parse", "HEAD")
     github_double.add_repo("octo/demo", commits=[sha])
     token = github_double.add_token(TokenKind.ACTIONS, repo="octo/demo")
-    env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": github_double.api_url,
-           "GITHUB_REPOSITORY": "octo/demo"}
+    env = {
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": github_double.api_url,
+        "GITHUB_REPOSITORY": "octo/demo",
+    }
     result = cli("run", "--post-results", cwd=repo, env=env)
     assert result.code == 1, result.err  # lint failed; publishing worked
     assert "notes: delivered" in result.err
@@ -59,8 +63,11 @@ def test_personal_token_posts_a_status_and_spools_unknown_commits(
     sha = git(repo, "rev-parse", "HEAD")
     github_double.add_repo("octo/demo", commits=[])
     token = github_double.add_token(TokenKind.CLASSIC, repo="octo/demo")
-    env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": github_double.api_url,
-           "GITHUB_REPOSITORY": "octo/demo"}
+    env = {
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": github_double.api_url,
+        "GITHUB_REPOSITORY": "octo/demo",
+    }
     result = cli("run", "--post-results", cwd=repo, env=env)
     assert result.code == 0, result.err
     assert "not on GitHub yet" in result.err

@@ -96,7 +96,8 @@ def test_pytest_collecting_nothing_is_an_error(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
     config = JUNIT_STAGE.format(
-        run='["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml={reports}/j.xml"]',
+        run='["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",'
+        ' "--junitxml={reports}/j.xml"]',
         path="'{reports}/j.xml'",
     )
     result = cli("run", "--json", cwd=make_repo({".localci.yml": config}))
@@ -129,7 +130,10 @@ def test_secrets_are_redacted_from_log_tails(
     )
     result = cli("run", "--json", cwd=repo, env={"T": token, "MY_PASSWORD": "hunter22"})
     tail = result.json()["stages"][0]["log_tail"]
-    assert "classic ***" in tail and "app ***" in tail and "pw ***" in tail and "jwt ***" in tail
+    assert "classic ***" in tail
+    assert "app ***" in tail
+    assert "pw ***" in tail
+    assert "jwt ***" in tail
     for secret in (token, "hunter22", "ghs_ABCDEFGHIJKLMNOPQRSTUVWX123", "eyJhbGciOi"):
         assert secret not in result.out
 

@@ -38,14 +38,38 @@ def coverage_total(repo: Path) -> float:
     env = {"PYTHONPATH": str(repo / "src"), "PATH": "/usr/bin:/bin"}
     data = repo.parent / f"{repo.name}.coverage"
     subprocess.run(
-        [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "-m", "pytest", "-q",
-         "-p", "no:cacheprovider"],
-        cwd=repo, env=env, capture_output=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            f"--data-file={data}",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        check=False,
     )
     out = subprocess.run(
-        [sys.executable, "-m", "coverage", "report", f"--data-file={data}", "--format=total",
-         "--precision=4"],
-        cwd=repo, env=env, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "report",
+            f"--data-file={data}",
+            "--format=total",
+            "--precision=4",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return float(out.strip())
 
@@ -71,8 +95,11 @@ def test_passing_example(passing: Path, cli: Callable[..., CliResult]) -> None:
     assert schema_errors(RESULT_SCHEMA, doc) == []
     assert doc["conclusion"] == "success"
     head = subprocess.run(
-        ["git", "rev-parse", "HEAD", "HEAD^{tree}"], cwd=passing, capture_output=True,
-        text=True, check=True,
+        ["git", "rev-parse", "HEAD", "HEAD^{tree}"],
+        cwd=passing,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert [doc["git"]["commit"], doc["git"]["tree"]] == head
     assert doc["git"]["dirty"] is False
@@ -84,8 +111,12 @@ def test_passing_example(passing: Path, cli: Callable[..., CliResult]) -> None:
     cov = stage(doc, "coverage")
     assert cov["metrics"]["coverage"]["percent"] == pytest.approx(coverage_total(passing), abs=1e-3)
     assert cov["thresholds"] == [
-        {"name": "min_percent", "limit": 90, "actual": cov["metrics"]["coverage"]["percent"],
-         "passed": True}
+        {
+            "name": "min_percent",
+            "limit": 90,
+            "actual": cov["metrics"]["coverage"]["percent"],
+            "passed": True,
+        }
     ]
     assert stage(doc, "lint")["metrics"]["lint"]["total"] == 0
     stored = passing / ".localci" / "results" / f"{head[0]}.json"
@@ -121,8 +152,9 @@ def test_failing_example_explains_itself(failing: Path, cli: Callable[..., CliRe
     assert percent == pytest.approx(coverage_total(failing), abs=1e-3)
     assert percent < 80
     assert f"coverage {percent:.2f}% is below min_percent 80" in cov["reason"]
-    assert any(f["kind"] == "coverage" and f["path"] == "src/shapes/__init__.py"
-               for f in cov["findings"])
+    assert any(
+        f["kind"] == "coverage" and f["path"] == "src/shapes/__init__.py" for f in cov["findings"]
+    )
 
     lint = stage(doc, "lint")
     assert lint["status"] == "failed"

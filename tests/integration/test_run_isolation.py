@@ -133,7 +133,9 @@ def test_dirty_digest_changes_with_the_edit(
     first = cli("run", "--in-place", "--json", cwd=repo).json()["git"]["diff_sha256"]
     (repo / "new.txt").write_text("two")
     second = cli("run", "--in-place", "--json", cwd=repo).json()["git"]["diff_sha256"]
-    assert first and second and first != second
+    assert first
+    assert second
+    assert first != second
 
 
 def test_isolated_run_leaves_no_worktree(

@@ -28,16 +28,37 @@ def test_sign_then_verify(
     issuer = sigstore_double.issuer_url  # type: ignore[attr-defined]
     repo = make_repo({".localci.yml": CONFIG.replace("ISSUER", issuer)})
     token = mint_identity_token("dev@example.com")
-    signed = cli("run", "--sign", "--trust-config", str(sigstore_trust_config), cwd=repo,
-                 env={"SIGSTORE_ID_TOKEN": token})
+    signed = cli(
+        "run",
+        "--sign",
+        "--trust-config",
+        str(sigstore_trust_config),
+        cwd=repo,
+        env={"SIGSTORE_ID_TOKEN": token},
+    )
     assert signed.code == 0, signed.err
     assert f"signed by dev@example.com (issuer {issuer})" in signed.err
     assert token not in signed.err + signed.out
-    verdict = cli("verify", "--policy", str(repo / ".localci.yml"), "--trust-config",
-                  str(sigstore_trust_config), "--json", cwd=repo)
+    verdict = cli(
+        "verify",
+        "--policy",
+        str(repo / ".localci.yml"),
+        "--trust-config",
+        str(sigstore_trust_config),
+        "--json",
+        cwd=repo,
+    )
     assert verdict.code == 0, verdict.out + verdict.err
     assert verdict.json()["accepted"] is True
     assert [c["name"] for c in verdict.json()["checks"]] == [
-        "schema", "signature", "signer", "subject", "commit", "clean", "complete", "age",
-        "stages", "thresholds",
+        "schema",
+        "signature",
+        "signer",
+        "subject",
+        "commit",
+        "clean",
+        "complete",
+        "age",
+        "stages",
+        "thresholds",
     ]

@@ -109,10 +109,7 @@ def test_needs_must_name_a_stage_and_suggest() -> None:
 
 
 def test_cycles_are_reported() -> None:
-    text = (
-        "stages:\n  - {name: a, run: [x], needs: [b]}\n"
-        "  - {name: b, run: [x], after: [a]}\n"
-    )
+    text = "stages:\n  - {name: a, run: [x], needs: [b]}\n  - {name: b, run: [x], after: [a]}\n"
     assert "cycle: a -> b -> a" in error_of(text)
 
 

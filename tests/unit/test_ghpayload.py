@@ -248,10 +248,10 @@ def _marker(payload: bytes) -> str:
         "<!-- localci-note:v1 !!! -->",  # not base64: the marker does not even match
         "<!-- localci-note:v1 abc -->",  # bad base64 padding
         _marker(b"not gzip at all"),
-        _marker(gzip.compress(b"{not json")),
-        _marker(gzip.compress(b"\xff\xfe\x00")),  # not UTF-8
-        _marker(gzip.compress(b"[1, 2, 3]")),  # JSON, but not an object
-        _marker(gzip.compress(json.dumps({"a": 1}).encode())[:-6]),  # truncated stream
+        _marker(gzip.compress(b"{not json", mtime=0)),
+        _marker(gzip.compress(b"\xff\xfe\x00", mtime=0)),  # not UTF-8
+        _marker(gzip.compress(b"[1, 2, 3]", mtime=0)),  # JSON, but not an object
+        _marker(gzip.compress(json.dumps({"a": 1}).encode(), mtime=0)[:-6]),  # truncated stream
     ],
 )
 def test_embedded_note_ignores_garbage(text: str | None) -> None:

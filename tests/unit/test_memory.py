@@ -17,8 +17,12 @@ def test_streaming_fifty_megabytes_stays_bounded(tmp_path: Path) -> None:
     )
     tracemalloc.start()
     try:
-        outcome = run_process([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ),
-                              log_path=tmp_path / "big.log")
+        outcome = run_process(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            log_path=tmp_path / "big.log",
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -11,7 +11,7 @@ from tests.conftest import InternetAccessError
 
 
 def test_connecting_to_a_public_address_fails() -> None:
-    with socket.socket() as sock, pytest.raises(InternetAccessError, match="93.184.215.14"):
+    with socket.socket() as sock, pytest.raises(InternetAccessError, match=r"93\.184\.215\.14"):
         sock.connect(("93.184.215.14", 443))
 
 
