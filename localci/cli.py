@@ -268,11 +268,14 @@ def run(
         click.echo(render_result(outcome.result), err=True)
         click.echo(f"result: {outcome.result_path}", err=True)
     code = 0 if outcome.result.conclusion == "success" else 1
-    if post_results:
-        from localci.commands.post import post_result, retry_spool_briefly
+    from localci.commands.post import has_spooled, post_result, retry_spool_briefly
 
+    if post_results or has_spooled(outcome.root):
+        # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
+        # and never change this run's exit code.
         options = _publish_options(outcome.root, outcome.config, publish_kw)
         _print_outcomes(retry_spool_briefly(outcome.root, options))
+    if post_results:
         report = post_result(outcome.root, outcome.result_path, options)
         _print_outcomes(report.outcomes)
         code = max(code, report.exit_code)

@@ -78,3 +78,26 @@ def test_personal_token_posts_a_status_and_spools_unknown_commits(
     assert "status: delivered" in drained.err
     assert github_double.combined_state("octo/demo", sha) == "success"
     assert not list((repo / ".localci" / "spool").glob("*.json"))
+
+
+def test_a_plain_run_delivers_what_was_spooled(
+    make_repo: Callable[..., Path],
+    cli: Callable[..., CliResult],
+    github_double: GitHubDouble,
+) -> None:
+    repo = make_repo({".localci.yml": "stages:\n  - {name: a, run: [echo]}\n"})
+    sha = git(repo, "rev-parse", "HEAD")
+    github_double.add_repo("octo/demo", commits=[])
+    token = github_double.add_token(TokenKind.CLASSIC, repo="octo/demo")
+    env = {
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": github_double.api_url,
+        "GITHUB_REPOSITORY": "octo/demo",
+    }
+    assert cli("run", "--post-results", cwd=repo, env=env).code == 0
+    github_double.add_commits("octo/demo", sha)
+    later = cli("run", cwd=repo, env=env)  # no --post-results: only the spool goes out
+    assert later.code == 0, later.err
+    assert "status: delivered" in later.err
+    assert github_double.combined_state("octo/demo", sha) == "success"
+    assert not list((repo / ".localci" / "spool").glob("*.json"))
