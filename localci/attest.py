@@ -21,7 +21,6 @@ identity token.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import rfc8785
 from cryptography import x509
 from cryptography.hazmat import asn1
 from sigstore import dsse, oidc
@@ -47,6 +45,7 @@ from sigstore.models import Bundle, ClientTrustConfig
 from sigstore.sign import SigningContext
 from sigstore.verify import Verifier
 
+from localci.digest import canonical_json, sha256_hex
 from localci.errors import (
     DeliveryError,
     InternalError,
@@ -88,21 +87,8 @@ _HOW_TO_AUTHENTICATE = (
 )
 
 
-def canonical_json(doc: Any) -> bytes:
-    """``doc`` as RFC 8785 (JSON Canonicalization Scheme) UTF-8 bytes.
-
-    :raises InternalError: ``doc`` holds a value JCS cannot encode (NaN, infinity,
-        an integer beyond ±2**53, a non-string key, a non-JSON type).
-    """
-    try:
-        return rfc8785.dumps(doc)
-    except (rfc8785.CanonicalizationError, TypeError) as exc:
-        raise InternalError(f"the document cannot be canonicalized (RFC 8785): {exc}") from exc
-
-
-def result_digest(doc: Any) -> str:
-    """Lower-case hex sha256 of :func:`canonical_json` of ``doc`` (64 characters)."""
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
+result_digest = sha256_hex
+"""Lower-case hex sha256 of the RFC 8785 canonical JSON of a document (the subject digest)."""
 
 
 def subject_name(repo_url: str | None, commit: str) -> str:

@@ -165,6 +165,12 @@ def _publish_options(root: Path, config: Any, kw: dict[str, Any]) -> Any:
     )
 
 
+def _print_checks(verdict: Any, *, err: bool) -> None:
+    for check in verdict.checks:
+        mark = "ok  " if check.passed else "FAIL"
+        click.echo(f"  {mark} {check.name:<11} {check.reason}", err=err)
+
+
 def _print_outcomes(outcomes: Any) -> None:
     for o in outcomes:
         where = f" {o.url}" if o.url else ""
@@ -273,10 +279,10 @@ def run(
     if post_results or has_spooled(outcome.root):
         # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
         # and never change this run's exit code.
-        options = _publish_options(outcome.root, outcome.config, publish_kw)
-        _print_outcomes(retry_spool_briefly(outcome.root, options))
+        publishing = _publish_options(outcome.root, outcome.config, publish_kw)
+        _print_outcomes(retry_spool_briefly(outcome.root, publishing))
     if post_results:
-        report = post_result(outcome.root, outcome.result_path, options)
+        report = post_result(outcome.root, outcome.result_path, publishing)
         _print_outcomes(report.outcomes)
         code = max(code, report.exit_code)
     sys.exit(code)
@@ -491,9 +497,7 @@ def verify(
     if as_json:
         _emit_json(verdict.to_dict())
     else:
-        for check in verdict.checks:
-            mark = "ok  " if check.passed else "FAIL"
-            click.echo(f"  {mark} {check.name:<11} {check.reason}")
+        _print_checks(verdict, err=False)
         click.echo("accepted" if verdict.accepted else "rejected")
     sys.exit(verdict.exit_code)
 
@@ -633,10 +637,7 @@ def gate(
     for o in outcomes:
         click.echo(f"{o.target.head[:12]}: {o.conclusion} ({o.reason}) {o.url or ''}", err=True)
         if o.verdict is not None:
-            for c in o.verdict.checks:
-                click.echo(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<11} {c.reason}", err=True)
-        code = o.verdict.exit_code if o.verdict is not None else 1
-        worst = max(worst, code)
+            _print_checks(o.verdict, err=True)
     sys.exit(worst if mirror else 0)
 
 

@@ -11,15 +11,21 @@ from typing import Any
 
 import rfc8785
 
+from localci.errors import InternalError
+
 __all__ = ["canonical_json", "sha256_hex"]
 
 
 def canonical_json(doc: Any) -> bytes:
-    """``doc`` as RFC 8785 canonical JSON bytes (UTF-8).
+    """``doc`` as RFC 8785 (JSON Canonicalization Scheme) UTF-8 bytes.
 
-    :raises rfc8785.CanonicalizationError: for values JSON cannot carry (NaN, huge ints).
+    :raises InternalError: ``doc`` holds a value JCS cannot encode (NaN, infinity,
+        an integer beyond ±2**53, a non-string key, a non-JSON type).
     """
-    return rfc8785.dumps(doc)
+    try:
+        return rfc8785.dumps(doc)
+    except (rfc8785.CanonicalizationError, TypeError) as exc:
+        raise InternalError(f"the document cannot be canonicalized (RFC 8785): {exc}") from exc
 
 
 def sha256_hex(doc: Any) -> str:

@@ -7,7 +7,6 @@ by timing.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from localci.console import ConsoleReporter
 from localci.model import StageResult
+from tests.conftest import process_running
 
 from .conftest import CliResult
 
@@ -97,7 +97,7 @@ def test_fail_fast_stops_running_and_pending_stages(
     assert stages["queued"]["status"] == "skipped"
     assert stages["queued"]["reason"].startswith("not started: stopped by --fail-fast")
     [pidfile] = (repo / ".localci" / "runs").glob("*/reports/slow.pid")
-    assert not _running(int(pidfile.read_text()))
+    assert not process_running(int(pidfile.read_text()))
 
 
 def test_skip_makes_a_partial_run(
@@ -194,16 +194,3 @@ def test_show_imports_neither_sigstore_nor_github(
     assert cli("run", cwd=repo).code == 0
     modules = imported_by(["show"], repo)
     assert modules & {"sigstore", "github", "requests", "cryptography"} == set()
-
-
-def _running(pid: int) -> bool:
-    for _ in range(50):
-        try:
-            os.kill(pid, 0)
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().split()[2] == "Z":
-                    return False
-        except (ProcessLookupError, FileNotFoundError):
-            return False
-        time.sleep(0.05)
-    return True

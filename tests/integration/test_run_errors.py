@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -10,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import process_running
 
 from .conftest import CliResult, localci_subprocess
 
@@ -174,7 +175,7 @@ def test_ctrl_c_stops_everything_and_exits_130(make_repo: Callable[..., Path]) -
     assert proc.returncode == 130, err
     assert "interrupted" in err
     for pid in pids:
-        assert not _running(pid)
+        assert not process_running(pid)
     worktrees = (
         subprocess.run(
             ["git", "worktree", "list"], cwd=repo, capture_output=True, text=True, check=True
@@ -195,16 +196,3 @@ def _wait_for_pids(repo: Path) -> list[int]:
                 return [int(p) for p in pids]
         time.sleep(0.05)
     raise AssertionError("the stage never started")
-
-
-def _running(pid: int) -> bool:
-    for _ in range(50):
-        try:
-            os.kill(pid, 0)
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().split()[2] == "Z":
-                    return False
-        except (ProcessLookupError, FileNotFoundError):
-            return False
-        time.sleep(0.05)
-    return True

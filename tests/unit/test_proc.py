@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from localci.proc import TAIL_BYTES, TAIL_LINES, CommandNotFound, run_process
+from tests.conftest import process_running
 
 PY = sys.executable
 
@@ -64,7 +64,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert outcome.exit_code < 0  # type: ignore[attr-defined]
     assert "started" in outcome.tail  # type: ignore[attr-defined]
     child = int(pidfile.read_text())
-    assert not _alive(child)
+    assert not process_running(child)
 
 
 def test_strays_left_by_a_finished_process_are_killed(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_strays_left_by_a_finished_process_are_killed(tmp_path: Path) -> None:
     )
     outcome = run(tmp_path, code)
     assert outcome.exit_code == 0  # type: ignore[attr-defined]
-    assert not _alive(int(pidfile.read_text()))
+    assert not process_running(int(pidfile.read_text()))
 
 
 def test_cancel_stops_the_process(tmp_path: Path) -> None:
@@ -99,24 +99,3 @@ def test_missing_program(tmp_path: Path) -> None:
             log_path=tmp_path / "x.log",
         )
     assert info.value.program == "definitely-not-a-program-xyz"
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs, allowing a moment for a SIGKILL to land."""
-    for _ in range(50):
-        if not _running(pid):
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
