@@ -19,7 +19,13 @@ from typing import Any
 
 from localci.config import Config, StageConfig
 from localci.digest import canonical_json
-from localci.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_VERIFICATION, VerificationError
+from localci.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_VERIFICATION,
+    InternalError,
+    VerificationError,
+)
 from localci.model import Result, StageResult, result_from_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 from localci.thresholds import describe_failure, evaluate
@@ -261,7 +267,7 @@ def _same_json(signed: Any, stored: Any) -> bool:
         return False
     try:
         return canonical_json(signed) == canonical_json(dict(stored))
-    except ValueError:  # rfc8785.CanonicalizationError
+    except InternalError:  # JCS cannot encode it
         return False
 
 
