@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = [
     "TAIL_BYTES",
@@ -68,43 +69,61 @@ class ProcessOutcome:
     tail_truncated: bool
 
 
-class _Tail:
-    """A ring buffer of the last lines seen, bounded in lines and bytes."""
+class _LineSink:
+    """Splits output into lines, redacts each, writes it to the log and keeps the last
+    ones: a ring buffer bounded in lines (:data:`TAIL_LINES`) and bytes (:data:`TAIL_BYTES`).
 
-    def __init__(self) -> None:
-        self.lines: deque[bytes] = deque(maxlen=TAIL_LINES)
+    Bytes that are not UTF-8 pass through unchanged (``surrogateescape``). A line longer
+    than twice :data:`TAIL_BYTES` is written out in pieces, so memory stays bounded.
+    """
+
+    def __init__(
+        self,
+        log: BinaryIO,
+        redact: Callable[[str], str] | None,
+        on_line: Callable[[str], None] | None,
+    ) -> None:
+        self.log = log
+        self.redact = redact
+        self.on_line = on_line
+        self.lines: deque[str] = deque(maxlen=TAIL_LINES)
         self.pending = b""
         self.dropped = False
 
-    def feed(self, chunk: bytes, on_line: Callable[[str], None] | None) -> None:
-        data = self.pending + chunk
-        *complete, self.pending = data.split(b"\n")
-        for line in complete:
-            self._keep(line)
-            if on_line is not None:
-                on_line(line.decode("utf-8", "replace"))
+    def _emit(self, raw: bytes, *, newline: bool) -> str:
+        text = raw.decode("utf-8", "surrogateescape")
+        if self.redact is not None:
+            text = self.redact(text)
+        self.log.write(text.encode("utf-8", "surrogateescape") + (b"\n" if newline else b""))
+        return text
+
+    def feed(self, chunk: bytes) -> None:
+        *complete, self.pending = (self.pending + chunk).split(b"\n")
+        for raw in complete:
+            self._keep(self._emit(raw, newline=True))
         if len(self.pending) > 2 * TAIL_BYTES:  # a huge line without a newline
-            self.pending = self.pending[-TAIL_BYTES:]
+            head, self.pending = self.pending[:-TAIL_BYTES], self.pending[-TAIL_BYTES:]
+            self._emit(head, newline=False)
             self.dropped = True
 
-    def _keep(self, line: bytes) -> None:
+    def _keep(self, text: str) -> None:
         if len(self.lines) == self.lines.maxlen:
             self.dropped = True
-        self.lines.append(line[-TAIL_BYTES:])
+        self.lines.append(text[-TAIL_BYTES:])
+        if self.on_line is not None:
+            self.on_line(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
-    def finish(self, on_line: Callable[[str], None] | None) -> tuple[str, bool]:
+    def finish(self) -> tuple[str, bool]:
         if self.pending:
-            self._keep(self.pending)
-            if on_line is not None:
-                on_line(self.pending.decode("utf-8", "replace"))
+            self._keep(self._emit(self.pending, newline=False))
             self.pending = b""
-        text = b"\n".join(self.lines)
-        if len(text) > TAIL_BYTES:
-            text = text[-TAIL_BYTES:]
-            cut = text.find(b"\n")
-            text = text[cut + 1 :] if 0 <= cut < len(text) - 1 else text
+        raw = "\n".join(self.lines).encode("utf-8", "surrogateescape")
+        if len(raw) > TAIL_BYTES:
+            raw = raw[-TAIL_BYTES:]
+            cut = raw.find(b"\n")
+            raw = raw[cut + 1 :] if 0 <= cut < len(raw) - 1 else raw
             self.dropped = True
-        return text.decode("utf-8", "replace"), self.dropped
+        return raw.decode("utf-8", "replace"), self.dropped
 
 
 def run_process(
@@ -116,12 +135,15 @@ def run_process(
     timeout: float | None = None,
     cancel: threading.Event | None = None,
     on_line: Callable[[str], None] | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> ProcessOutcome:
     """Run ``argv`` in its own process group, stream its output to ``log_path``.
 
     :param timeout: seconds before the whole group is terminated (then killed).
     :param cancel: when set, the whole group is terminated (fail-fast, Ctrl-C).
     :param on_line: called with each complete output line (for ``-v`` streaming).
+    :param redact: applied to every line before it reaches the log, ``on_line`` or the
+        tail, so no secret is ever written or shown.
     :raises CommandNotFound: when ``argv[0]`` cannot be executed.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,9 +161,9 @@ def run_process(
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
             raise CommandNotFound(argv[0], exc.strerror or str(exc)) from None
-        tail = _Tail()
+        sink = _LineSink(log, redact, on_line)
         try:
-            timed_out, cancelled = _pump(proc, log, tail, started, timeout, cancel, on_line)
+            timed_out, cancelled = _pump(proc, sink, started, timeout, cancel)
         except BaseException:
             _stop_group(proc)
             raise
@@ -149,7 +171,7 @@ def run_process(
             _kill_group(proc.pid)  # strays left in the group after the leader exited
             assert proc.stdout is not None
             proc.stdout.close()
-    text, truncated = tail.finish(on_line)
+        text, truncated = sink.finish()
     return ProcessOutcome(
         exit_code=proc.returncode,
         timed_out=timed_out,
@@ -162,16 +184,13 @@ def run_process(
 
 def _pump(
     proc: subprocess.Popen[bytes],
-    log: object,
-    tail: _Tail,
+    sink: _LineSink,
     started: float,
     timeout: float | None,
     cancel: threading.Event | None,
-    on_line: Callable[[str], None] | None,
 ) -> tuple[bool, bool]:
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
-    write = log.write  # type: ignore[attr-defined]
     timed_out = cancelled = False
     idle_since_exit = 0.0
     with selectors.DefaultSelector() as sel:
@@ -181,8 +200,7 @@ def _pump(
                 chunk = os.read(fd, 65536)
                 if not chunk:
                     break
-                write(chunk)
-                tail.feed(chunk, on_line)
+                sink.feed(chunk)
                 continue
             if proc.poll() is not None:
                 # The leader is gone but something still holds the pipe: a grandchild in

@@ -123,6 +123,7 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
             timeout=stage.timeout,
             cancel=ctx.cancel,
             on_line=on_line,
+            redact=ctx.redactor,
         )
     except CommandNotFound as exc:
         reason = f"cannot run {exc.program!r}: {exc.reason}; is it installed and on PATH?"
@@ -155,7 +156,7 @@ def _judge(
     code = outcome.exit_code
     common: dict[str, object] = {"duration": round(outcome.duration, 3), "exit_code": code}
     tail = {
-        "log_tail": ctx.redactor(outcome.tail),
+        "log_tail": outcome.tail,  # already redacted, line by line, by run_process
         "log_tail_truncated": outcome.tail_truncated,
     }
     if outcome.timed_out:

@@ -196,3 +196,16 @@ def _wait_for_pids(repo: Path) -> list[int]:
                 return [int(p) for p in pids]
         time.sleep(0.05)
     raise AssertionError("the stage never started")
+
+
+def test_secrets_never_reach_the_stage_log_or_the_terminal(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    token = "ghp_" + "Zz09" * 9
+    repo = make_repo({".localci.yml": "stages:\n  - {name: leak, run: 'echo t=$T', shell: true}\n"})
+    result = cli("run", "-v", "--no-cache", cwd=repo, env={"T": token})
+    assert result.code == 0
+    assert "[leak] t=***" in result.err
+    [log] = (repo / ".localci" / "runs").glob("*/leak.log")
+    assert log.read_text() == "t=***\n"
+    assert token not in result.err + result.out
