@@ -182,3 +182,15 @@ def test_rev_tests_an_older_commit(
 
 
 assert sys.platform != "win32"  # process groups are POSIX
+
+
+def test_worktree_location_can_be_chosen(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    where = tmp_path / "worktrees"
+    where.mkdir()
+    repo = make_repo({".localci.yml": "stages:\n  - {name: pwd, run: [pwd], kind: command}\n"})
+    result = cli("run", "-v", "--no-cache", cwd=repo, env={"LOCALCI_WORKTREE_DIR": str(where)})
+    assert result.code == 0, result.err
+    assert f"[pwd] {where}/localci-" in result.err
+    assert list(where.iterdir()) == []  # removed afterwards
