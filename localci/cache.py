@@ -47,9 +47,10 @@ def _distributions() -> list[str]:
 
     found = set()
     for dist in metadata.distributions():
-        name = dist.metadata["Name"] if dist.metadata else None
+        meta = dist.metadata  # parsed on each access: read it once
+        name = meta["Name"] if meta else None
         if name:
-            found.add(f"{name.lower()}=={dist.version}")
+            found.add(f"{name.lower()}=={meta['Version']}")
     return sorted(found)
 
 

@@ -274,9 +274,11 @@ def run(
         click.echo(render_result(outcome.result), err=True)
         click.echo(f"result: {outcome.result_path}", err=True)
     code = 0 if outcome.result.conclusion == "success" else 1
-    from localci.commands.post import has_spooled, post_result, retry_spool_briefly
+    from localci.spool import has_spooled
 
     if post_results or has_spooled(outcome.root):
+        from localci.commands.post import post_result, retry_spool_briefly
+
         # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
         # and never change this run's exit code.
         publishing = _publish_options(outcome.root, outcome.config, publish_kw)

@@ -16,7 +16,15 @@ from typing import Any, Literal
 from localci.fsutil import atomic_write_json
 from localci.store import Store, utc_now
 
-__all__ = ["SPOOL_FORMAT", "SpoolEntry", "list_entries", "new_entry", "remove_entry", "spool"]
+__all__ = [
+    "SPOOL_FORMAT",
+    "SpoolEntry",
+    "has_spooled",
+    "list_entries",
+    "new_entry",
+    "remove_entry",
+    "spool",
+]
 
 SPOOL_FORMAT = "localci-spool/v1"
 Channel = Literal["notes", "github"]
@@ -63,6 +71,13 @@ def list_entries(store: Store) -> list[SpoolEntry]:
         return []
     entries = [e for p in sorted(store.spool.glob("*.json")) if (e := _read(p)) is not None]
     return sorted(entries, key=lambda e: e.created_at)
+
+
+def has_spooled(root: Path) -> bool:
+    """Whether anything waits in ``<root>/.localci/spool`` (a directory listing, no I/O
+    beyond it: cheap enough to ask on every run)."""
+    spool_dir = Store(root).spool
+    return spool_dir.is_dir() and any(spool_dir.glob("*.json"))
 
 
 def remove_entry(store: Store, entry: SpoolEntry) -> None:

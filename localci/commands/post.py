@@ -14,7 +14,7 @@ from localci.publish import ChannelOutcome, PublishOptions, PublishReport, drain
 from localci.spool import list_entries
 from localci.store import Store, load_result_file
 
-__all__ = ["has_spooled", "load_note", "post_result", "retry_spool_briefly"]
+__all__ = ["load_note", "post_result", "retry_spool_briefly"]
 
 BRIEF_WAIT = 5.0
 """Seconds of retry waits allowed when a run or post retries the spool on the side."""
@@ -33,11 +33,6 @@ def load_note(result_path: Path) -> Note:
 def post_result(root: Path, result_path: Path, options: PublishOptions) -> PublishReport:
     """Publish the result at ``result_path`` through every configured channel."""
     return publish(root, load_note(result_path), options)
-
-
-def has_spooled(root: Path) -> bool:
-    """Whether anything waits in the spool (a directory listing; no network)."""
-    return bool(list_entries(Store(root)))
 
 
 def retry_spool_briefly(root: Path, options: PublishOptions) -> list[ChannelOutcome]:
