@@ -109,12 +109,12 @@ def targets_for(request: GateRequest, client: Any) -> tuple[list[GateTarget], st
         context = request.publish.publish.status_context
         if event.get("context") != context:
             return [], f"status {event.get('context')!r} is not localci's ({context!r})"
-        return _open_pulls(client, str(event["sha"]), "status"), "status for an open PR"
+        return _open_pulls(client, str(event["sha"])), "status for an open PR"
     if name == "workflow_dispatch":
         sha = (event.get("inputs") or {}).get("sha")
         if not sha:
             raise UsageError("workflow_dispatch needs the input `sha` (a pull request's head)")
-        found = _open_pulls(client, str(sha), "dispatch")
+        found = _open_pulls(client, str(sha))
         if not found:
             raise UsageError(
                 f"{sha} is not the head of an open pull request; the gate "
@@ -127,7 +127,7 @@ def targets_for(request: GateRequest, client: Any) -> tuple[list[GateTarget], st
     )
 
 
-def _open_pulls(client: Any, sha: str, why: str) -> list[GateTarget]:
+def _open_pulls(client: Any, sha: str) -> list[GateTarget]:
     pulls = client.pulls_for_commit(sha)
     return [
         GateTarget(head=sha, base=p["base_sha"])

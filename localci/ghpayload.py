@@ -187,7 +187,8 @@ def embedded_note(text: str | None) -> dict[str, Any] | None:
 
 def annotations_for(result: Result, *, uncovered: bool = False) -> tuple[dict[str, Any], ...]:
     """Annotations from lint findings and failing tests with a file and line, and from
-    uncovered lines when ``uncovered``; errors first."""
+    uncovered lines when ``uncovered``; in the result's order (stage by stage, and within
+    a stage errors first, as the runner sorts findings)."""
     out = []
     for stage in result.stages:
         for f in stage.findings:

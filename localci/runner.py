@@ -134,7 +134,8 @@ def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
             workspace=workspace,
             reports=run_dir / "reports",
             logs=run_dir,
-            redactor=Redactor(extra=[v for s in stages for k, v in s.env if _secret_like(k)]),
+            # Secret-named variables of the stages' own env are masked like inherited ones.
+            redactor=Redactor(env={**os.environ, **{k: v for s in stages for k, v in s.env}}),
             cancel=cancel.event,
             cancel_reason=lambda: cancel.reason,
             on_line=reporter.output_line if options.stream else None,
@@ -235,10 +236,6 @@ def _cache_hit(
         root=root,
         cached=True,
     )
-
-
-def _secret_like(name: str) -> bool:
-    return any(word in name.upper() for word in ("TOKEN", "SECRET", "PASSWORD", "KEY"))
 
 
 @contextlib.contextmanager
@@ -424,22 +421,3 @@ def _skipped(stage: StageConfig, reason: str) -> StageResult:
         duration=0.0,
         report_format=stage.report.format if stage.report else None,
     )
-
-
-def noop_reporter() -> Reporter:
-    """A reporter that says nothing (for the Python API and tests)."""
-    return _Silent()
-
-
-class _Silent:
-    def notice(self, text: str) -> None:
-        pass
-
-    def stage_started(self, stage: StageConfig) -> None:
-        pass
-
-    def stage_finished(self, result: StageResult) -> None:
-        pass
-
-    def output_line(self, stage: str, line: str) -> None:
-        pass

@@ -28,7 +28,7 @@ from localci.fsutil import atomic_write_json, atomic_write_text
 from localci.model import Result, result_from_dict, result_to_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
-__all__ = ["Store", "load_result_file", "new_run_id", "utc_now"]
+__all__ = ["Store", "load_result_file", "new_run_id", "read_result_json", "utc_now"]
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -54,17 +54,26 @@ def validate_result_doc(doc: Any, *, source: str) -> Result:
     return result_from_dict(doc)
 
 
+def read_result_json(path: Path) -> Any:
+    """The JSON in a result file, not yet validated (the verifier reports schema problems
+    as a check of its own).
+
+    :raises UsageError: when the file is missing, unreadable or not JSON.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such result file") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a JSON result: {exc}") from None
+
+
 def load_result_file(path: Path) -> tuple[Result, dict[str, Any]]:
     """Read and validate a result document; the :class:`Result` and the raw document.
 
     :raises UsageError: when the file is missing, not JSON, or not schema-valid.
     """
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such result file") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable JSON result: {exc}") from None
+    doc = read_result_json(path)
     return validate_result_doc(doc, source=str(path)), doc
 
 

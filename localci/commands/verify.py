@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from localci import gitrepo
 from localci.commands.sign import bundle_path_for, read_bundle
 from localci.config import load_config
 from localci.errors import GitError, UsageError
-from localci.store import Store
+from localci.store import Store, read_result_json
 from localci.verifier import Verdict, verify_result
 
 __all__ = ["VerifyRequest", "run_verify"]
@@ -51,7 +49,7 @@ def run_verify(request: VerifyRequest) -> Verdict:
         raise UsageError("which commit is being verified? Give a SHA argument or --sha.")
     tree = request.tree or _tree(root, sha)
     result_path = request.result or _stored(root, sha)
-    doc = _read_json(result_path)
+    doc = read_result_json(result_path)
     bundle_path = request.bundle or bundle_path_for(result_path)
     if request.bundle is not None and not request.bundle.is_file():
         raise UsageError(f"{request.bundle}: no such bundle file")
@@ -97,12 +95,3 @@ def _stored(root: Path | None, sha: str) -> Path:
     if not path.is_file():
         raise UsageError(f"no stored result for {sha}", hint="Give --result, or run localci run.")
     return path
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such result file") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a JSON result: {exc}") from None

@@ -210,3 +210,15 @@ def test_secrets_never_reach_the_stage_log_or_the_terminal(
     [log] = (repo / ".localci" / "runs").glob("*/leak.log")
     assert log.read_text() == "t=***\n"
     assert token not in result.err + result.out
+
+
+def test_secrets_from_a_stage_env_are_masked_too(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    config = (
+        "stages:\n  - name: leak\n    run: 'echo key=$DEPLOY_KEY; exit 1'\n    shell: true\n"
+        "    env: {DEPLOY_KEY: s3cr3t-value}\n"
+    )
+    result = cli("run", "--json", "--no-cache", cwd=make_repo({".localci.yml": config}))
+    assert result.json()["stages"][0]["log_tail"] == "key=***"
+    assert "s3cr3t-value" not in result.out + result.err
