@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 from localci.config import PublishConfig  # noqa: E402
 from localci.model import (  # noqa: E402
     Finding,
-    GitInfo,
     LintCounts,
     Metrics,
     Result,
@@ -42,6 +41,7 @@ from localci.model import (  # noqa: E402
 from localci.notes import Note  # noqa: E402
 from localci.publish import Credentials, PublishOptions, publish  # noqa: E402
 from localci.store import Store, utc_now  # noqa: E402
+from tests.factories import make_result  # noqa: E402
 from tests.github_double import GitHubDouble, TokenKind  # noqa: E402
 
 REPO = "octo/bench"
@@ -108,18 +108,16 @@ def build_result(findings: tuple[Finding, ...]) -> Result:
         log_tail="bad.py:1:8: F401",
         report_format="ruff-json",
     )
-    return Result(
+    return make_result(
+        lint,
         run_id="bench",
         localci_version="bench",
         started_at=now,
         finished_at=now,
         duration=0.1,
         conclusion="failure",
-        git=GitInfo(commit="0" * 40, tree="1" * 40),
         runner=RunnerInfo(os=sys.platform, python=sys.version.split()[0], localci_version="bench"),
         config_path="<bench>",
-        config_sha256="2" * 64,
-        stages=(lint,),
     )
 
 

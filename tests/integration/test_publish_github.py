@@ -30,7 +30,6 @@ from localci.model import (
     LintCounts,
     Metrics,
     Result,
-    RunnerInfo,
     StageResult,
     TestCounts,
     ThresholdOutcome,
@@ -47,6 +46,8 @@ from localci.publish import (
 from localci.spool import list_entries, new_entry, spool
 from localci.store import Store
 from tests.conftest import commit_all, git
+from tests.factories import make_result as build_result
+from tests.factories import make_stage
 from tests.github_double import GitHubDouble, TokenKind, generate_app_key
 from tests.github_double.state import CheckRun
 
@@ -71,14 +72,7 @@ def fake_sha(label: str) -> str:
 
 
 def stage(name: str, **kw: Any) -> StageResult:
-    base: dict[str, Any] = {
-        "kind": "command",
-        "status": "passed",
-        "command": ("true",),
-        "duration": 1.0,
-        "exit_code": 0,
-    }
-    return StageResult(name=name, **{**base, **kw})
+    return make_stage(name, **{"command": ("true",), **kw})
 
 
 def lint_stage(n: int, name: str = "lint") -> StageResult:
@@ -111,18 +105,15 @@ def make_result(
     conclusion: str = "failure",
     run_id: str = "20260101T000000Z-aaaaaa",
 ) -> Result:
-    return Result(
+    default = (stage("build"),) if conclusion == "success" else (lint_stage(3),)
+    return build_result(
+        *(stages or default),
         run_id=run_id,
-        localci_version="0.1.0",
         started_at=STARTED,
         finished_at=FINISHED,
         duration=9.5,
-        conclusion=conclusion,  # type: ignore[arg-type]
+        conclusion=conclusion,
         git=GitInfo(commit=sha, tree="f" * 40),
-        runner=RunnerInfo(os="Linux", python="3.12", localci_version="0.1.0"),
-        config_path=".localci.yml",
-        config_sha256="c" * 64,
-        stages=stages or ((stage("build"),) if conclusion == "success" else (lint_stage(3),)),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git
 from tests.github_double import GitHubDouble, TokenKind
 
@@ -54,11 +56,13 @@ def test_post_results_with_an_actions_token(
     assert fetched.json()["channel"] == "notes"
 
 
-def test_personal_token_posts_a_status_and_spools_unknown_commits(
-    make_repo: Callable[..., Path],
-    cli: Callable[..., CliResult],
-    github_double: GitHubDouble,
-) -> None:
+Unpushed = tuple[Path, str, dict[str, str]]
+
+
+@pytest.fixture
+def unpushed(make_repo: Callable[..., Path], github_double: GitHubDouble) -> Unpushed:
+    """A passing repository whose commit GitHub does not know yet, and the environment
+    of a classic personal token for it: (repo, sha, env)."""
     repo = make_repo({".localci.yml": "stages:\n  - {name: a, run: [echo]}\n"})
     sha = git(repo, "rev-parse", "HEAD")
     github_double.add_repo("octo/demo", commits=[])
@@ -68,6 +72,15 @@ def test_personal_token_posts_a_status_and_spools_unknown_commits(
         "GITHUB_API_URL": github_double.api_url,
         "GITHUB_REPOSITORY": "octo/demo",
     }
+    return repo, sha, env
+
+
+def test_personal_token_posts_a_status_and_spools_unknown_commits(
+    unpushed: Unpushed,
+    cli: Callable[..., CliResult],
+    github_double: GitHubDouble,
+) -> None:
+    repo, sha, env = unpushed
     result = cli("run", "--post-results", cwd=repo, env=env)
     assert result.code == 0, result.err
     assert "not on GitHub yet" in result.err
@@ -81,19 +94,11 @@ def test_personal_token_posts_a_status_and_spools_unknown_commits(
 
 
 def test_a_plain_run_delivers_what_was_spooled(
-    make_repo: Callable[..., Path],
+    unpushed: Unpushed,
     cli: Callable[..., CliResult],
     github_double: GitHubDouble,
 ) -> None:
-    repo = make_repo({".localci.yml": "stages:\n  - {name: a, run: [echo]}\n"})
-    sha = git(repo, "rev-parse", "HEAD")
-    github_double.add_repo("octo/demo", commits=[])
-    token = github_double.add_token(TokenKind.CLASSIC, repo="octo/demo")
-    env = {
-        "GITHUB_TOKEN": token,
-        "GITHUB_API_URL": github_double.api_url,
-        "GITHUB_REPOSITORY": "octo/demo",
-    }
+    repo, sha, env = unpushed
     assert cli("run", "--post-results", cwd=repo, env=env).code == 0
     github_double.add_commits("octo/demo", sha)
     later = cli("run", cwd=repo, env=env)  # no --post-results: only the spool goes out

@@ -48,13 +48,13 @@ from localci.model import (
     GitInfo,
     LintCounts,
     Metrics,
-    Result,
     RunnerInfo,
     StageResult,
     TestCounts,
     ThresholdOutcome,
     result_to_dict,
 )
+from tests.factories import make_result
 from tests.sigstore_double import GITHUB_ISSUER
 
 if TYPE_CHECKING:
@@ -107,18 +107,17 @@ def _result_doc() -> dict[str, Any]:
         findings_total=1,
         log_tail="src/app.py:3:8: F401 `os` imported but unused\n",
     )
-    result = Result(
+    result = make_result(
+        tests,
+        lint,
         run_id="20261121T040000Z-1a2b3c",
-        localci_version="0.1.0",
         started_at="2026-11-21T04:00:00Z",
         finished_at="2026-11-21T04:00:11Z",
         duration=11.0,
         conclusion="failure",
         git=GitInfo(commit=COMMIT, tree="9e" * 20, repository=REPO_URL, branch="main"),
         runner=RunnerInfo(os="Linux-6.1-x86_64", python="3.11.7", localci_version="0.1.0"),
-        config_path=".localci.yml",
         config_sha256="c0" * 32,
-        stages=(tests, lint),
     )
     doc = result_to_dict(result)
     schema = json.loads((REPO_ROOT / "schemas" / "result.v1.schema.json").read_text())

@@ -28,45 +28,28 @@ from localci.ghpayload import (
 from localci.model import (
     CoverageMetrics,
     Finding,
-    GitInfo,
     LintCounts,
     Metrics,
     Result,
-    RunnerInfo,
     StageResult,
     TestCounts,
     ThresholdOutcome,
     result_to_dict,
 )
+from tests.factories import SHA, make_result, make_stage
 
-SHA = "0123456789abcdef0123456789abcdef01234567"
 MARKER_BYTES = len(TRUNCATION_MARKER.encode())
 
 
 def stage(name: str = "lint", **kw: Any) -> StageResult:
-    base: dict[str, Any] = {
-        "kind": "command",
-        "status": "passed",
-        "command": ("x",),
-        "duration": 1.25,
-        "exit_code": 0,
-    }
-    return StageResult(name=name, **{**base, **kw})
+    return make_stage(name, **{"command": ("x",), "duration": 1.25, **kw})
 
 
 def result(*stages: StageResult, conclusion: str = "success") -> Result:
-    return Result(
-        run_id="20260101T000000Z-abcdef",
-        localci_version="0.1.0",
+    return make_result(
+        *(stages or (stage(),)),
+        conclusion=conclusion,
         started_at="2026-01-01T00:00:00.250000Z",
-        finished_at="2026-01-01T00:00:09Z",
-        duration=9.0,
-        conclusion=conclusion,  # type: ignore[arg-type]
-        git=GitInfo(commit=SHA, tree="f" * 40),
-        runner=RunnerInfo(os="Linux", python="3.12", localci_version="0.1.0"),
-        config_path=".localci.yml",
-        config_sha256="c" * 64,
-        stages=stages or (stage(),),
     )
 
 

@@ -35,7 +35,6 @@ from localci.model import (
     GitInfo,
     LintCounts,
     Metrics,
-    Result,
     RunnerInfo,
     StageResult,
     TestCounts,
@@ -43,6 +42,7 @@ from localci.model import (
     result_to_dict,
 )
 from localci.verifier import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
+from tests.factories import make_result, make_stage
 
 # `from localci import verify` would give the public function in localci/__init__.py.
 verify_module = importlib.import_module("localci.verifier")
@@ -97,15 +97,7 @@ def stamp(moment: datetime) -> str:
 
 def stage(name: str, kind: str, **fields: Any) -> StageResult:
     """A passed stage called ``name``; ``fields`` override."""
-    base: dict[str, Any] = {
-        "name": name,
-        "kind": kind,
-        "status": "passed",
-        "command": (name,),
-        "duration": 0.5,
-        "exit_code": 0,
-    }
-    return StageResult(**(base | fields))
+    return make_stage(name, kind, **{"duration": 0.5, **fields})
 
 
 def good_stages() -> tuple[StageResult, ...]:
@@ -138,20 +130,16 @@ def good_stages() -> tuple[StageResult, ...]:
 
 def make_doc(*, stages: tuple[StageResult, ...] | None = None, **fields: Any) -> dict[str, Any]:
     """A schema-valid result document for :data:`SHA`, finished an hour before :data:`NOW`."""
-    result = Result(
-        run_id="20261121T030000Z-abcdef",
-        localci_version="0.1.0",
-        started_at=stamp(NOW - timedelta(hours=1, seconds=10)),
-        finished_at=stamp(NOW - timedelta(minutes=59)),
-        duration=10.0,
-        conclusion="success",
-        git=GitInfo(commit=SHA, tree=TREE),
-        runner=RunnerInfo(os="Linux", python="3.12.0", localci_version="0.1.0"),
-        config_path=".localci.yml",
-        config_sha256="c" * 64,
-        stages=good_stages() if stages is None else stages,
-    )
-    return result_to_dict(replace(result, **fields))
+    defaults: dict[str, Any] = {
+        "run_id": "20261121T030000Z-abcdef",
+        "started_at": stamp(NOW - timedelta(hours=1, seconds=10)),
+        "finished_at": stamp(NOW - timedelta(minutes=59)),
+        "duration": 10.0,
+        "git": GitInfo(commit=SHA, tree=TREE),
+        "runner": RunnerInfo(os="Linux", python="3.12.0", localci_version="0.1.0"),
+    }
+    chosen = good_stages() if stages is None else stages
+    return result_to_dict(make_result(*chosen, **(defaults | fields)))
 
 
 def policy(text: str = POLICY) -> Config:
