@@ -4,10 +4,10 @@ Usage: ``python benchmarks/bench_post.py [--rounds N] [--findings N] [--syntheti
 
 Set-up: a generated Python file with one unused import per line is checked by a real
 ``ruff check --output-format=json`` and parsed by localci's ruff parser (``--synthetic``
-builds the same findings through :mod:`localci.model` instead); the result is validated
+builds the same findings through :mod:`localci.result.model` instead); the result is validated
 against ``schemas/result.v1.schema.json`` by the store. Then, ``N`` times, the result is
 bound to a fresh commit on the in-process GitHub double (``tests/github_double``) and
-posted through :func:`localci.publish.publish` with an Actions token (git notes off).
+posted through :func:`localci.publish.deliver.publish` with an Actions token (git notes off).
 It prints the requests each post took (target for 1,000 annotations: 21 = 1 list +
 1 create + 19 PATCH of 50) and the median wall time. This is a measurement, never a
 test assertion.
@@ -28,8 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from localci.config import PublishConfig  # noqa: E402
-from localci.model import (  # noqa: E402
+from localci.config.loader import PublishConfig  # noqa: E402
+from localci.publish.deliver import Credentials, PublishOptions, publish  # noqa: E402
+from localci.publish.notes import Note  # noqa: E402
+from localci.result.model import (  # noqa: E402
     Finding,
     LintCounts,
     Metrics,
@@ -38,9 +40,7 @@ from localci.model import (  # noqa: E402
     StageResult,
     result_to_dict,
 )
-from localci.notes import Note  # noqa: E402
-from localci.publish import Credentials, PublishOptions, publish  # noqa: E402
-from localci.store import Store, utc_now  # noqa: E402
+from localci.result.store import Store, utc_now  # noqa: E402
 from tests.factories import make_result  # noqa: E402
 from tests.github_double import GitHubDouble, TokenKind  # noqa: E402
 

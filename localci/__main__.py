@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from localci.cli import main
+from localci.cli.main import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
     main()

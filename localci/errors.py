@@ -12,7 +12,7 @@ Exit codes (DESIGN.md, "Exit codes"):
 130   interrupted (:class:`Interrupted`)
 ====  ==========================================================================
 
-Core code raises these; only :mod:`localci.cli` catches them, prints
+Core code raises these; only :mod:`localci.cli.main` catches them, prints
 :meth:`LocalciError.diagnostics` and exits with :attr:`LocalciError.exit_code`.
 """
 

@@ -2,7 +2,7 @@
 
 Two layers, as in nox: :func:`run_process` owns the raw ``Popen`` (its own process group,
 merged stdout+stderr streamed to a log file, a bounded tail kept in memory, a deadline,
-a cancel event), and :mod:`localci.runner` gives the outcome its meaning.
+a cancel event), and :mod:`localci.run.pipeline` gives the outcome its meaning.
 
 Memory stays bounded whatever a stage prints: output goes to disk in chunks, and only the
 last :data:`TAIL_LINES` lines (each at most :data:`TAIL_BYTES`) are held.

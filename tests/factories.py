@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localci.model import GitInfo, Result, RunnerInfo, StageResult
+from localci.result.model import GitInfo, Result, RunnerInfo, StageResult
 
 __all__ = ["SHA", "TREE", "make_result", "make_stage"]
 

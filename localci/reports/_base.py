@@ -19,7 +19,7 @@ from typing import Any, NoReturn, Protocol
 from xml.etree.ElementTree import Element, ParseError
 
 from localci.errors import ReportError
-from localci.model import CoverageMetrics, Finding, LintCounts, TestCounts
+from localci.result.model import CoverageMetrics, Finding, LintCounts, TestCounts
 
 __all__ = [
     "MAX_DETAILS",

@@ -17,7 +17,6 @@ from collections import defaultdict
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from localci.model import CoverageMetrics, Finding
 from localci.reports._base import (
     ReportData,
     ReportSource,
@@ -27,6 +26,7 @@ from localci.reports._base import (
     relative_path,
     uncovered_findings,
 )
+from localci.result.model import CoverageMetrics, Finding
 
 __all__ = ["CoberturaParser"]
 

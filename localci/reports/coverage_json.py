@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from localci.model import CoverageMetrics, Finding
 from localci.reports._base import (
     ReportData,
     ReportSource,
@@ -20,6 +19,7 @@ from localci.reports._base import (
     relative_path,
     uncovered_findings,
 )
+from localci.result.model import CoverageMetrics, Finding
 
 __all__ = ["CoverageJsonParser"]
 

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element
 
-from localci.model import Finding, TestCounts
 from localci.reports._base import (
     MAX_DETAILS,
     MAX_MESSAGE,
@@ -47,6 +46,7 @@ from localci.reports._base import (
     positive,
     relative_path,
 )
+from localci.result.model import Finding, TestCounts
 
 __all__ = ["JunitParser"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from localci.model import Finding, Severity
 from localci.reports._base import (
     MAX_MESSAGE,
     ReportData,
@@ -22,6 +21,7 @@ from localci.reports._base import (
     positive,
     relative_path,
 )
+from localci.result.model import Finding, Severity
 
 __all__ = ["RuffJsonParser"]
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from localci.model import Finding, Severity
 from localci.reports._base import (
     MAX_MESSAGE,
     ReportData,
@@ -37,6 +36,7 @@ from localci.reports._base import (
     positive,
     relative_path,
 )
+from localci.result.model import Finding, Severity
 
 __all__ = ["SarifParser"]
 

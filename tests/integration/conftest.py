@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from localci.cli import main
+from localci.cli.main import main
 
 
 @dataclass

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from localci import cache
-from localci.config import ConfigSource, parse_config
+from localci.config.loader import ConfigSource, parse_config
+from localci.run import cache
 from tests.conftest import commit_all, git
 
 from .conftest import CliResult

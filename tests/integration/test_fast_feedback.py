@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from localci.console import ConsoleReporter
-from localci.model import StageResult
+from localci.result.model import StageResult
+from localci.run.console import ConsoleReporter
 from tests.conftest import process_running
 
 from .conftest import CliResult
@@ -153,7 +153,7 @@ def test_verbose_prefixes_streamed_lines() -> None:
 
 
 def test_live_status_line_on_a_terminal() -> None:
-    from localci.config import StageConfig
+    from localci.config.loader import StageConfig
 
     stream = io.StringIO()
     reporter = ConsoleReporter(stream, live=True)
@@ -174,7 +174,7 @@ def imported_by(args: list[str], cwd: Path) -> set[str]:
         "import sys, atexit\n"
         "atexit.register(lambda: print(' '.join(sorted({m.split('.')[0] for m in sys.modules})),"
         " file=sys.stderr))\n"
-        "from localci.cli import main\n"
+        "from localci.cli.main import main\n"
         f"main({args!r})\n"
     )
     proc = subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from localci.errors import UsageError
-from localci.hooks import MARKER, hook_path, install, parse_push_lines, uninstall
+from localci.hooks.prepush import MARKER, hook_path, install, parse_push_lines, uninstall
 from tests.conftest import REPO_ROOT, git
 
 from .conftest import CliResult

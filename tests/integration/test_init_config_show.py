@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from localci.config import load_config
+from localci.config.loader import load_config
 
 from .conftest import CliResult
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from localci import gitrepo
+from localci import git as gitrepo
 from localci.errors import DeliveryError
-from localci.notes import Note, fetch_note, parse_note, publish_note, render_note
+from localci.publish.notes import Note, fetch_note, parse_note, publish_note, render_note
 from tests.conftest import commit_all, git
 
 REF = "refs/notes/localci"

@@ -19,11 +19,20 @@ from typing import Any
 
 import pytest
 
-from localci.config import PublishConfig
-from localci.digest import sha256_hex
+from localci.config.loader import PublishConfig
 from localci.errors import EXIT_DELIVERY
-from localci.ghpayload import MAX_OUTPUT_BYTES, TRUNCATION_MARKER, embedded_note
-from localci.model import (
+from localci.publish.deliver import (
+    Credentials,
+    PublishOptions,
+    PublishReport,
+    drain_spool,
+    publish,
+)
+from localci.publish.notes import Note
+from localci.publish.payloads import MAX_OUTPUT_BYTES, TRUNCATION_MARKER, embedded_note
+from localci.publish.spool import list_entries, new_entry, spool
+from localci.result.digest import sha256_hex
+from localci.result.model import (
     CoverageMetrics,
     Finding,
     GitInfo,
@@ -35,16 +44,7 @@ from localci.model import (
     ThresholdOutcome,
     result_to_dict,
 )
-from localci.notes import Note
-from localci.publish import (
-    Credentials,
-    PublishOptions,
-    PublishReport,
-    drain_spool,
-    publish,
-)
-from localci.spool import list_entries, new_entry, spool
-from localci.store import Store
+from localci.result.store import Store
 from tests.conftest import commit_all, git
 from tests.factories import make_result as build_result
 from tests.factories import make_stage
@@ -656,17 +656,17 @@ def test_budget_exhausted_via_cli_then_post_pending_drains_once(
     assert again.code == 5, again.err
     assert json.loads(path.read_text())["attempts"] == 2
     # The entry is removed only once GitHub holds the Check Run.
-    import localci.publish
+    import localci.publish.deliver
 
     seen_at_removal: list[int] = []
-    real_remove = localci.publish.remove_entry
+    real_remove = localci.publish.deliver.remove_entry
 
     def remove(store: Store, entry: Any) -> None:
         [run] = github_double.check_runs(REPO, sha)
         seen_at_removal.append(len(run.annotations))
         real_remove(store, entry)
 
-    monkeypatch.setattr(localci.publish, "remove_entry", remove)
+    monkeypatch.setattr(localci.publish.deliver, "remove_entry", remove)
     drained = cli("post", "--pending", cwd=repo, env=env)
     assert drained.code == 0, drained.err
     assert "check_run: delivered: Check Run 'localci' created" in drained.err

@@ -30,9 +30,9 @@ from typing import Any
 import pytest
 
 import localci
-from localci.cli import main
-from localci.config import load_config
-from localci.verifier import Verdict
+from localci.cli.main import main
+from localci.config.loader import load_config
+from localci.verifier.check import Verdict
 from tests.conftest import commit_all, git
 from tests.sigstore_double import GITHUB_ISSUER, SigstoreDouble
 

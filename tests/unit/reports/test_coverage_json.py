@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from localci.errors import ReportError
-from localci.model import Finding
 from localci.reports import ReportData
 from localci.reports.coverage_json import CoverageJsonParser
+from localci.result.model import Finding
 
 Runs = dict[str, tuple[Path, Path, float, str]]
 MOD = "src/pkg/mod.py"

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from localci.errors import ReportError
-from localci.model import Finding
 from localci.reports._base import MAX_DETAILS, MAX_MESSAGE
 from localci.reports.junit import JunitParser
+from localci.result.model import Finding
 
 Runs = dict[str, tuple[Path, dict[str, int]]]
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from localci.errors import ReportError
-from localci.model import GitInfo, Metrics, Result, RunnerInfo, StageResult, result_to_dict
 from localci.reports import PARSERS, ReportData, parse_report
+from localci.result.model import GitInfo, Metrics, Result, RunnerInfo, StageResult, result_to_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
 FORMATS = ["junit", "coverage-json", "cobertura", "sarif", "ruff-json"]

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from localci.errors import ReportError
-from localci.model import Finding
 from localci.reports import ReportData
 from localci.reports.ruff_json import RuffJsonParser
 from localci.reports.sarif import SarifParser
+from localci.result.model import Finding
 
 Runs = tuple[dict[str, Path], int]
 

@@ -1,0 +1,1 @@
+"""Attestations: in-toto Statements signed with Sigstore, and the stored bundles."""

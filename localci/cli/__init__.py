@@ -1,0 +1,1 @@
+"""The command line: parse, dispatch to one core function, print, exit."""

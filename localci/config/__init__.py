@@ -1,0 +1,1 @@
+"""Configuration: the YAML loader, thresholds, `init` and `config --check`."""

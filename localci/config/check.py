@@ -1,0 +1,66 @@
+"""``localci config --check``: validate the configuration and show the effective one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from localci.config.loader import Config, load_config
+from localci.git import repo_root
+
+__all__ = ["check_config", "effective_config"]
+
+
+def check_config(cwd: Path, explicit: Path | None = None) -> Config:
+    """Load and validate the configuration the repository at ``cwd`` would use.
+
+    :raises ConfigError: for an invalid configuration; :raises GitError: outside a repo.
+    """
+    root = repo_root(cwd)
+    return load_config(root, explicit.resolve() if explicit else None)
+
+
+def effective_config(config: Config) -> dict[str, Any]:
+    """The configuration with every default filled in, as plain data (YAML/JSON-ready)."""
+    stages = []
+    for s in config.stages:
+        stage: dict[str, Any] = {
+            "name": s.name,
+            "kind": s.kind,
+            "run": s.run if isinstance(s.run, str) else list(s.run),
+            "shell": s.shell,
+            "env": dict(s.env),
+            "cwd": s.cwd or ".",
+            "timeout": s.timeout,
+            "needs": list(s.needs),
+            "after": list(s.after),
+            "report": {"format": s.report.format, "path": s.report.path} if s.report else None,
+            "skip_if_missing": s.skip_if_missing,
+        }
+        if s.kind == "tests":
+            stage["max_failures"] = s.max_failures
+        if s.kind == "coverage":
+            stage["min_percent"] = s.min_percent
+        if s.kind == "lint":
+            stage["max_findings"] = s.max_findings
+            stage["severity"] = s.severity
+        stages.append(stage)
+    v = config.verify
+    return {
+        "source": config.path,
+        "sha256": config.sha256,
+        "version": 1,
+        "stages": stages,
+        "verify": {
+            "signers": [
+                {k: val for k, val in vars(sig).items() if val is not None} for sig in v.signers
+            ],
+            "require_signature": v.require_signature,
+            "max_age_seconds": v.max_age,
+            "accept_same_tree": v.accept_same_tree,
+            "required_stages": list(v.required_stages),
+        },
+        "publish": dict(vars(config.publish)),
+        "cache": {"enabled": config.cache_enabled, "inputs": list(config.cache_inputs)},
+        "retention_days": config.retention_days,
+    }

@@ -1,0 +1,62 @@
+"""Thresholds, evaluated from raw metrics: the same code for ``run`` and ``verify``.
+
+The verifier never trusts a document's ``passed`` flags; it calls :func:`evaluate` with the
+base branch's stage configuration and the document's raw metrics.
+"""
+
+from __future__ import annotations
+
+from localci.config.loader import StageConfig
+from localci.result.model import Metrics, ThresholdOutcome
+
+__all__ = ["describe_failure", "evaluate"]
+
+_SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2}
+
+
+def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ...]:
+    """Every threshold ``stage`` declares that ``metrics`` can answer, in a fixed order.
+
+    - ``max_failures`` (tests): ``failed + errors <= limit``.
+    - ``min_percent`` (coverage): ``percent >= limit`` (coverage.py's total, unrounded).
+    - ``max_findings`` (lint): findings at or above ``stage.severity`` ``<= limit``.
+
+    A threshold whose metric is absent yields no outcome; the caller decides what a
+    missing metric means (a run records a stage error; the verifier fails the check).
+    """
+    out: list[ThresholdOutcome] = []
+    if stage.max_failures is not None and metrics.tests is not None:
+        bad = metrics.tests.failed + metrics.tests.errors
+        out.append(_outcome("max_failures", stage.max_failures, bad, bad <= stage.max_failures))
+    if stage.min_percent is not None and metrics.coverage is not None:
+        pct = metrics.coverage.percent
+        out.append(_outcome("min_percent", stage.min_percent, pct, pct >= stage.min_percent))
+    if stage.max_findings is not None and metrics.lint is not None:
+        lint, rank = metrics.lint, _SEVERITY_RANK[stage.severity]
+        counted = (
+            lint.errors + (lint.warnings if rank >= 1 else 0) + (lint.notes if rank >= 2 else 0)
+        )
+        out.append(
+            ThresholdOutcome(
+                name="max_findings",
+                limit=stage.max_findings,
+                actual=counted,
+                passed=counted <= stage.max_findings,
+                severity=stage.severity,
+            )
+        )
+    return tuple(out)
+
+
+def _outcome(name: str, limit: float, actual: float, passed: bool) -> ThresholdOutcome:
+    return ThresholdOutcome(name=name, limit=limit, actual=actual, passed=passed)  # type: ignore[arg-type]
+
+
+def describe_failure(outcome: ThresholdOutcome) -> str:
+    """One sentence for a failed threshold, e.g. ``coverage 71.43% is below min_percent 80``."""
+    if outcome.name == "min_percent":
+        return f"coverage {outcome.actual:.2f}% is below min_percent {outcome.limit:g}"
+    if outcome.name == "max_failures":
+        return f"{outcome.actual:g} failed or errored tests exceed max_failures {outcome.limit:g}"
+    level = f" at severity {outcome.severity} or above" if outcome.severity else ""
+    return f"{outcome.actual:g} findings{level} exceed max_findings {outcome.limit:g}"

@@ -1,0 +1,339 @@
+"""All of localci's git access: one module runs ``git``, nothing else does.
+
+Every function takes the repository (any directory inside a work tree) and returns plain
+values. Git's own environment variables (``GIT_DIR``, ``GIT_INDEX_FILE``, ...) are removed
+before each call, because a hook runs with them set for the *hook's* repository and they
+would silently redirect commands aimed at a worktree (pre-commit does the same).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from localci.errors import GitError
+
+__all__ = [
+    "GitFacts",
+    "add_worktree",
+    "clean_env",
+    "collect_facts",
+    "git",
+    "git_ok",
+    "remove_worktree",
+    "repo_root",
+    "resolve_commit",
+    "scrub_url",
+    "show_file",
+]
+
+# Variables that point git at one repository; a hook inherits them (githooks(5)).
+_GIT_LOCAL_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_QUARANTINE_PATH",
+)
+
+
+def clean_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default ``os.environ``) without git's repository-selecting variables."""
+    source = os.environ if env is None else env
+    return {k: v for k, v in source.items() if k not in _GIT_LOCAL_VARS}
+
+
+def git(
+    cwd: Path,
+    *args: str,
+    input_bytes: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ``git args...`` in ``cwd``; its stdout as text, trailing newline removed.
+
+    :raises GitError: when git is missing or exits non-zero (with git's stderr).
+    """
+    return _run(cwd, args, input_bytes=input_bytes, env=env).decode("utf-8", "replace").rstrip("\n")
+
+
+def git_bytes(cwd: Path, *args: str) -> bytes:
+    """Like :func:`git` but returns raw stdout bytes (for ``diff --binary``)."""
+    return _run(cwd, args)
+
+
+def git_ok(cwd: Path, *args: str) -> bool:
+    """True when ``git args...`` exits 0 (output discarded)."""
+    try:
+        _run(cwd, args)
+    except GitError:
+        return False
+    return True
+
+
+def _run(
+    cwd: Path,
+    args: Sequence[str],
+    *,
+    input_bytes: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> bytes:
+    full_env = clean_env()
+    full_env.setdefault("LC_ALL", "C")
+    if env:
+        full_env.update(env)
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            env=full_env,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    except NotADirectoryError:
+        raise GitError(f"{cwd} is not a directory") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {args[0]} failed in {cwd}: {scrub_text(err)}")
+    return proc.stdout
+
+
+def repo_root(path: Path) -> Path:
+    """The top of the work tree containing ``path``.
+
+    :raises GitError: when ``path`` is not inside a git work tree.
+    """
+    try:
+        return Path(git(path, "rev-parse", "--show-toplevel"))
+    except GitError:
+        raise GitError(
+            f"{path} is not inside a git repository",
+            hint="localci tests a commit: run it inside a git work tree (`git init` first).",
+        ) from None
+
+
+def resolve_commit(root: Path, rev: str = "HEAD") -> str:
+    """The full object id of the commit ``rev`` names.
+
+    :raises GitError: when ``rev`` names no commit (e.g. a repository with no commits).
+    """
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except GitError:
+        if rev == "HEAD":
+            raise GitError(
+                f"the repository at {root} has no commits yet",
+                hint="Commit your work first: localci tests commits, not loose files.",
+            ) from None
+        raise GitError(f"{rev!r} does not name a commit in {root}") from None
+
+
+def show_file(root: Path, rev: str, path: str) -> str | None:
+    """The text of ``path`` at commit ``rev``, or ``None`` when it does not exist there."""
+    try:
+        return git(root, "show", f"{rev}:{path}") + "\n"
+    except GitError:
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitFacts:
+    """What a result records about the code: see :class:`localci.result.model.GitInfo`."""
+
+    commit: str
+    tree: str
+    repository: str | None
+    branch: str | None
+    dirty: bool
+    diff_sha256: str | None
+
+
+def collect_facts(root: Path, commit: str, *, in_place: bool, remote: str = "origin") -> GitFacts:
+    """Facts for ``commit``; with ``in_place``, also whether the work tree is dirty.
+
+    The diff digest is the sha256 of ``git diff --binary HEAD`` followed by each untracked,
+    non-ignored file's path and content, so any uncommitted change alters it.
+    """
+    dirty, digest = False, None
+    if in_place:
+        status = git(root, "status", "--porcelain", "--untracked-files=all")
+        if status.strip():
+            dirty, digest = True, _diff_digest(root)
+    return GitFacts(
+        commit=commit,
+        tree=git(root, "rev-parse", f"{commit}^{{tree}}"),
+        repository=_remote_url(root, remote),
+        branch=_branch(root),
+        dirty=dirty,
+        diff_sha256=digest,
+    )
+
+
+def _diff_digest(root: Path) -> str:
+    hasher = hashlib.sha256(git_bytes(root, "diff", "--binary", "HEAD"))
+    untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
+    for name in filter(None, untracked.split("\0")):
+        hasher.update(b"\0" + name.encode())
+        file = root / name
+        if file.is_file():
+            hasher.update(b"\0" + file.read_bytes())
+    return hasher.hexdigest()
+
+
+def _branch(root: Path) -> str | None:
+    try:
+        return git(root, "symbolic-ref", "--quiet", "--short", "HEAD") or None
+    except GitError:
+        return None
+
+
+def _remote_url(root: Path, remote: str) -> str | None:
+    try:
+        url = git(root, "remote", "get-url", remote)
+    except GitError:
+        return None
+    return scrub_url(url) or None
+
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def scrub_url(url: str) -> str:
+    """``url`` without user-info credentials (``https://TOKEN@host/x`` -> ``https://host/x``)."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def scrub_text(text: str) -> str:
+    """Remove URL credentials anywhere in ``text`` (git echoes remote URLs in errors)."""
+    return _CREDENTIALS.sub("", text)
+
+
+def add_worktree(root: Path, commit: str, path: Path) -> None:
+    """Check out ``commit`` as a detached worktree at ``path`` (which must not exist).
+
+    :raises GitError: when git refuses (e.g. the path exists).
+    """
+    git(root, "worktree", "add", "--detach", "--quiet", str(path), commit)
+
+
+def remove_worktree(root: Path, path: Path) -> None:
+    """Remove the worktree at ``path`` and prune git's record of it; never raises."""
+    with contextlib.suppress(GitError):
+        git(root, "worktree", "remove", "--force", str(path))
+    with contextlib.suppress(GitError):
+        git(root, "worktree", "prune")
+
+
+# -- notes ---------------------------------------------------------------------------
+# One note per commit under a notes ref (git-notes(1)). Publishing pushes the ref; on a
+# non-fast-forward it fetches the remote's notes, merges them (`-s ours`: where both
+# sides annotate the same commit, the local, newer note wins) and pushes again.
+
+
+def notes_short(ref: str) -> str:
+    """``refs/notes/localci`` -> ``localci`` (what ``git notes --ref`` takes)."""
+    return ref.removeprefix("refs/notes/")
+
+
+def read_note(root: Path, ref: str, commit: str) -> str | None:
+    """The note on ``commit`` under ``ref``, or ``None``."""
+    try:
+        return git(root, "notes", f"--ref={notes_short(ref)}", "show", commit)
+    except GitError:
+        return None
+
+
+def _ident_env(root: Path) -> dict[str, str]:
+    """A fallback committer for notes commits when git has no identity configured (a CI
+    runner): notes commits need one, and they record nothing about the user anyway."""
+    if git_ok(root, "var", "GIT_COMMITTER_IDENT"):
+        return {}
+    who = {"NAME": "localci", "EMAIL": "localci@localhost"}
+    return {f"GIT_{role}_{k}": v for role in ("AUTHOR", "COMMITTER") for k, v in who.items()}
+
+
+def write_note(root: Path, ref: str, commit: str, text: str) -> None:
+    """Attach ``text`` as the note on ``commit`` under ``ref``, replacing any old one.
+
+    :raises GitError: when git refuses (e.g. the commit does not exist).
+    """
+    git(
+        root,
+        "notes",
+        f"--ref={notes_short(ref)}",
+        "add",
+        "-f",
+        "-F",
+        "-",
+        commit,
+        input_bytes=text.encode("utf-8"),
+        env=_ident_env(root),
+    )
+
+
+def fetch_notes(
+    root: Path, remote: str, ref: str, *, env: Mapping[str, str] | None = None
+) -> str | None:
+    """Fetch the remote's ``ref`` into ``<ref>-remote``; that local ref, or ``None`` when the
+    remote has no such ref. ``env`` adds to git's environment (authentication).
+
+    :raises GitError: when the remote cannot be reached.
+    """
+    local = f"{ref}-remote"
+    listing = git(root, "ls-remote", remote, ref, env=env)
+    if not listing.strip():
+        return None
+    git(root, "fetch", "--quiet", "--no-write-fetch-head", remote, f"+{ref}:{local}", env=env)
+    return local
+
+
+def merge_notes(root: Path, ref: str, other: str) -> None:
+    """Merge notes ref ``other`` into ``ref``, keeping ours where both annotate a commit."""
+    if not git_ok(root, "rev-parse", "--verify", "--quiet", ref):
+        git(root, "update-ref", ref, other)
+        return
+    git(
+        root,
+        "notes",
+        f"--ref={notes_short(ref)}",
+        "merge",
+        "--quiet",
+        "-s",
+        "ours",
+        other,
+        env=_ident_env(root),
+    )
+
+
+def push_notes(root: Path, remote: str, ref: str) -> bool:
+    """Push ``ref`` to ``remote`` without running hooks; False on a non-fast-forward.
+
+    :raises GitError: for any other failure (unreachable remote, no permission).
+    """
+    try:
+        git(root, "push", "--quiet", "--no-verify", remote, f"{ref}:{ref}")
+    except GitError as exc:
+        text = exc.message
+        if "non-fast-forward" in text or "rejected" in text or "fetch first" in text:
+            return False
+        raise
+    return True

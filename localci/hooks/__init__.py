@@ -1,0 +1,1 @@
+"""Git hooks: the pre-push hook that signs and publishes on push."""

@@ -1,0 +1,90 @@
+"""``localci fetch <sha>``: find a result through the fallback chain.
+
+Local results (``.localci/results``) -> the notes ref on the remote -> the Check Run's
+output (where ``localci post`` embeds the note). The first channel that answers wins, and
+the answer says which it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from localci.errors import DeliveryError, LocalciError, UsageError
+from localci.publish.deliver import PublishOptions
+from localci.publish.notes import Note, fetch_note
+from localci.publish.post import load_note
+from localci.result.store import Store
+
+__all__ = ["Fetched", "fetch_result"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """A found result: ``channel`` is ``local``, ``notes`` or ``check_run``."""
+
+    channel: Literal["local", "notes", "check_run"]
+    note: Note
+    tried: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` form."""
+        return {
+            "channel": self.channel,
+            "tried": list(self.tried),
+            "result": dict(self.note.result),
+            "bundle": dict(self.note.bundle) if self.note.bundle else None,
+        }
+
+
+def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool = True) -> Fetched:
+    """The result for ``sha`` from the first channel that has it.
+
+    :raises UsageError: when no channel has a result for ``sha`` (each one's answer is
+        listed).
+    """
+    tried: list[str] = []
+    if local:
+        path = Store(root).result_path(sha)
+        if path.is_file():
+            return Fetched(channel="local", note=load_note(path), tried=("local",))
+        tried.append("local: no result in .localci/results")
+    p = options.publish
+    try:
+        note = fetch_note(root, sha, remote=p.remote, ref=p.notes_ref, env=options.git_env)
+    except DeliveryError as exc:
+        note = None
+        tried.append(f"notes: {exc.message}")
+    else:
+        if note is None:
+            tried.append(f"notes: no note on {p.notes_ref} for {sha[:12]}")
+    if note is not None:
+        return Fetched(channel="notes", note=note, tried=(*tried, "notes"))
+    found = _from_check_run(sha, options, tried)
+    if found is not None:
+        return Fetched(channel="check_run", note=found, tried=(*tried, "check_run"))
+    raise UsageError(f"no result found for {sha}:\n" + "\n".join(f"- {t}" for t in tried))
+
+
+def _from_check_run(sha: str, options: PublishOptions, tried: list[str]) -> Note | None:
+    from localci.publish.payloads import embedded_note
+
+    c = options.credentials
+    if options.repo is None or (not c.token and c.app_id is None):
+        tried.append("check_run: no GitHub repository or credentials")
+        return None
+    from localci.publish.deliver import github_settings
+    from localci.publish.github import GitHubClient
+
+    try:
+        with GitHubClient(github_settings(options)) as client:
+            text = client.check_run_text(sha, options.publish.check_name)
+    except LocalciError as exc:
+        tried.append(f"check_run: {exc.message}")
+        return None
+    doc = embedded_note(text)
+    if doc is None or not isinstance(doc.get("result"), dict):
+        tried.append(f"check_run: no {options.publish.check_name!r} Check Run with a result")
+        return None
+    return Note(result=doc["result"], bundle=doc.get("bundle"))

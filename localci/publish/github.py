@@ -1,0 +1,391 @@
+"""The GitHub channel: Check Runs and commit statuses through PyGithub.
+
+The only module that imports PyGithub. Rules it follows (DESIGN.md, "Facts"; GitHub REST
+docs "Rate limits for the REST API" and "Checks"):
+
+- Only GitHub Apps (an installation token, or GitHub Actions' ``GITHUB_TOKEN``) can write
+  Check Runs; a personal token gets a 403, and localci falls back to a commit status.
+- PyGithub's own retry and write throttling are off; :meth:`GitHubClient._call` retries
+  instead: ``Retry-After`` is honoured; a secondary rate limit without it waits at least
+  60 s, then doubles; a primary limit waits for ``x-ratelimit-reset``; 5xx and dropped
+  connections back off exponentially (1, 2, 4 ... s). The total wait is bounded
+  (``max_wait``); past it a :class:`~localci.errors.DeliveryError` asks for a spool.
+- A create that failed with a 5xx may still have happened, so every retry first looks for
+  a Check Run with the same ``name`` + ``external_id`` on the head sha and resumes it:
+  annotations continue from its ``annotations_count`` (PATCHes append), never duplicate.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from localci.errors import DeliveryError, LocalciError, UsageError
+from localci.publish.payloads import CheckRunPayload, StatusPayload
+
+if TYPE_CHECKING:
+    from github.CheckRun import CheckRun
+    from github.Repository import Repository
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "CheckRunsForbidden",
+    "GitHubClient",
+    "GitHubSettings",
+    "NotOnGitHub",
+    "Posted",
+    "parse_repo_url",
+    "token_kind",
+]
+
+DEFAULT_API_URL = "https://api.github.com"
+_T = TypeVar("_T")
+_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class NotOnGitHub(DeliveryError):
+    """GitHub does not know the commit yet (422 "No commit found for SHA"): push first."""
+
+
+class CheckRunsForbidden(LocalciError):
+    """The token may not write Check Runs (a personal token): use a commit status."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubSettings:
+    """Where and as whom to post.
+
+    ``repo`` is ``owner/name``. Authenticate with ``token``, or as a GitHub App with
+    ``app_id`` + ``app_private_key`` (PEM text) and optionally ``installation_id``
+    (discovered from the repository otherwise). ``max_wait`` bounds the seconds spent
+    waiting between retries; ``sleep`` is injectable so tests need no real minutes.
+    """
+
+    repo: str
+    api_url: str = DEFAULT_API_URL
+    token: str | None = field(default=None, repr=False)
+    app_id: int | None = None
+    app_private_key: str | None = field(default=None, repr=False)
+    installation_id: int | None = None
+    max_wait: float = 300.0
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Posted:
+    """What GitHub confirmed: ``kind`` is ``check_run`` or ``status``; ``url`` its page."""
+
+    kind: Literal["check_run", "status"]
+    url: str | None
+    id: int | None = None
+    resumed: bool = False
+
+
+def token_kind(token: str | None) -> Literal["personal", "app", "unknown"]:
+    """``personal`` (``ghp_``, ``github_pat_``, ``gho_``, ``ghu_``: no Check Runs), ``app``
+    (``ghs_``: installation or Actions token), else ``unknown``. Prefixes: GitHub docs,
+    "About authentication to GitHub"."""
+    if token is None:
+        return "unknown"
+    if token.startswith(("ghp_", "github_pat_", "gho_", "ghu_")):
+        return "personal"
+    if token.startswith("ghs_"):
+        return "app"
+    return "unknown"
+
+
+def parse_repo_url(url: str) -> str | None:
+    """``owner/name`` from an https, ssh (``ssh://git@host/o/r.git``) or scp-like
+    (``git@host:o/r.git``) remote URL; ``None`` for anything else (a local path)."""
+    path: str | None = None
+    if _DRIVE.match(url):
+        return None  # a Windows path (C:/src/r.git), not scp-like host "C"; git reads it so
+    if "://" in url:
+        if url.startswith("file://"):
+            return None
+        path = url.split("://", 1)[1].split("/", 1)[1] if "/" in url.split("://", 1)[1] else None
+    else:
+        match = _SCP_LIKE.match(url)
+        if match and "/" not in match.group(1):
+            path = match.group(2)
+    if not path:
+        return None
+    parts = path.strip("/").removesuffix(".git").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 and all(parts[-2:]) else None
+
+
+class GitHubClient:
+    """A connection to one repository. Use as a context manager (closes the session)."""
+
+    def __init__(self, settings: GitHubSettings) -> None:
+        from github import Github
+
+        self.settings = settings
+        self._integration: Any = None
+        self.kind = "app" if settings.app_id is not None else token_kind(settings.token)
+        self.requests = 0
+        self._gh = Github(
+            auth=self._auth(),
+            base_url=settings.api_url,
+            timeout=int(settings.timeout),
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            lazy=True,
+        )
+        self._repo: Repository = self._gh.get_repo(settings.repo)
+
+    def _auth(self) -> Any:
+        from github import Auth, GithubIntegration
+
+        s = self.settings
+        if s.app_id is not None:
+            if not s.app_private_key:
+                raise UsageError("--app-id needs --app-private-key (the App's PEM key)")
+            app = Auth.AppAuth(s.app_id, s.app_private_key)
+            installation = s.installation_id
+            if installation is None:
+                self._integration = GithubIntegration(auth=app, base_url=s.api_url, retry=None)
+                owner, name = s.repo.split("/", 1)
+                installation = self._call(
+                    "find the App installation",
+                    lambda: self._integration.get_repo_installation(owner, name).id,
+                )
+            return app.get_installation_auth(installation)
+        if s.token:
+            return Auth.Token(s.token)
+        raise UsageError(
+            "no GitHub credentials",
+            hint="Pass --token, set GITHUB_TOKEN or GH_TOKEN, log in with `gh auth login`, "
+            "or use --app-id and --app-private-key.",
+        )
+
+    def close(self) -> None:
+        """Close HTTP sessions (the client and any App integration)."""
+        self._gh.close()
+        if self._integration is not None:
+            self._integration.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- posting -------------------------------------------------------------------------
+
+    def post_check_run(self, payload: CheckRunPayload) -> Posted:
+        """Create (or resume) the Check Run and send every annotation batch.
+
+        :raises CheckRunsForbidden: the token may not write Check Runs (403).
+        :raises NotOnGitHub: the commit is not on GitHub yet (422).
+        :raises DeliveryError: GitHub stayed unreachable or rate limited past ``max_wait``.
+        """
+        annotations = list(payload.annotations)
+        existing = self._call("look for an existing Check Run", lambda: self._find(payload))
+        resumed = existing is not None
+        if existing is None:
+            first = annotations[:50]
+            existing = self._call(
+                "create the Check Run",
+                lambda: self._create(payload, first),
+                before_retry=lambda: self._find(payload),
+            )
+        run = existing
+        sent = _annotations_count(run)
+        while sent < len(annotations):
+            batch = annotations[sent : sent + 50]
+            # A PATCH that failed (5xx, dropped) may have appended its batch after all:
+            # re-read the run before retrying, and resume from what GitHub holds.
+            run = self._call(
+                "add annotations",
+                functools.partial(self._edit, run, payload, batch),
+                before_retry=functools.partial(self._advanced, run, sent),
+            )
+            sent = max(_annotations_count(run), sent + len(batch))
+        return Posted(kind="check_run", url=run.html_url, id=run.id, resumed=resumed)
+
+    def _find(self, payload: CheckRunPayload) -> CheckRun | None:
+        self.requests += 1
+        # filter=all: the default (latest) hides this run once a newer one has the same name.
+        commit = self._repo.get_commit(payload.head_sha)
+        runs = commit.get_check_runs(check_name=payload.name, filter="all")
+        for run in runs:
+            if run.external_id == payload.external_id:
+                return run
+        return None
+
+    def _create(self, payload: CheckRunPayload, batch: list[Any]) -> CheckRun:
+        self.requests += 1
+        extra: dict[str, Any] = {}
+        if payload.details_url:
+            extra["details_url"] = payload.details_url
+        return self._repo.create_check_run(
+            name=payload.name,
+            head_sha=payload.head_sha,
+            external_id=payload.external_id,
+            status="completed",
+            conclusion=payload.conclusion,
+            started_at=_datetime(payload.started_at),
+            completed_at=_datetime(payload.completed_at),
+            output=payload.output(batch),
+            **extra,
+        )
+
+    def _edit(self, run: CheckRun, payload: CheckRunPayload, batch: list[Any]) -> CheckRun:
+        self.requests += 1
+        run.edit(output=payload.output(batch))  # updates ``run`` from the answer
+        return run
+
+    def _advanced(self, run: CheckRun, sent: int) -> CheckRun | None:
+        """The run re-read from GitHub when it holds more than ``sent`` annotations."""
+        self.requests += 1
+        fresh = self._repo.get_check_run(run.id)
+        return fresh if _annotations_count(fresh) > sent else None
+
+    def post_status(self, payload: StatusPayload) -> Posted:
+        """Create the commit status.
+
+        :raises NotOnGitHub: the commit is not on GitHub yet (422).
+        :raises DeliveryError: GitHub stayed unreachable or rate limited past ``max_wait``.
+        """
+
+        def create() -> Any:
+            self.requests += 1
+            extra = {"target_url": payload.target_url} if payload.target_url else {}
+            return self._repo.get_commit(payload.sha).create_status(
+                state=payload.state,
+                description=payload.description,
+                context=payload.context,
+                **extra,
+            )
+
+        status = self._call("create the commit status", create)
+        return Posted(kind="status", url=getattr(status, "url", None), id=status.id)
+
+    def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
+        """Pull requests whose head is ``sha`` or that contain it
+        (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``): number, state, head and
+        base shas."""
+
+        def pulls() -> list[dict[str, Any]]:
+            self.requests += 1
+            return [
+                {
+                    "number": p.number,
+                    "state": p.state,
+                    "head_sha": p.head.sha,
+                    "base_sha": p.base.sha,
+                }
+                for p in self._repo.get_commit(sha).get_pulls()
+            ]
+
+        return self._call("list the pull requests of a commit", pulls)
+
+    def check_run_text(self, sha: str, name: str) -> str | None:
+        """``output.text`` of the newest Check Run called ``name`` on ``sha``, if any."""
+
+        def newest() -> str | None:
+            self.requests += 1
+            runs = list(self._repo.get_commit(sha).get_check_runs(check_name=name))
+            runs.sort(key=lambda r: r.id, reverse=True)
+            return runs[0].output.text if runs and runs[0].output else None
+
+        return self._call("read the Check Run", newest)
+
+    # -- retrying ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        what: str,
+        fn: Callable[[], _T],
+        *,
+        before_retry: Callable[[], Any] | None = None,
+    ) -> _T:
+        """Run ``fn``, retrying as the module docstring says. If ``before_retry`` returns
+        a value on a retry (e.g. the Check Run a failed create made after all), that
+        value is the result."""
+        import requests
+        from github import GithubException
+
+        waited, attempt = 0.0, 0
+        while True:
+            try:
+                # Inside the try: the look-up before a retry can fail like any request.
+                if attempt and before_retry is not None:
+                    found = before_retry()
+                    if found is not None:
+                        return found  # type: ignore[no-any-return]
+                return fn()
+            except GithubException as exc:
+                wait = self._wait_for(exc, attempt)
+                if wait is None:
+                    raise self._classify(what, exc) from None
+                problem = f"GitHub answered {exc.status}"
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                wait, problem = float(2**attempt), f"connection failed ({type(exc).__name__})"
+            if waited + wait > self.settings.max_wait:
+                raise DeliveryError(
+                    f"could not {what}: {problem}; gave up after waiting {waited:g} s "
+                    f"(the next wait, {wait:g} s, would pass the {self.settings.max_wait:g} s "
+                    "budget)"
+                )
+            self.settings.sleep(wait)
+            waited += wait
+            attempt += 1
+
+    @staticmethod
+    def _wait_for(exc: Any, attempt: int) -> float | None:
+        headers: dict[str, str] = {k.lower(): str(v) for k, v in (exc.headers or {}).items()}
+        message = _message(exc).lower()
+        if exc.status in (403, 429):
+            if "retry-after" in headers:
+                try:
+                    return max(0.0, float(headers["retry-after"]))
+                except ValueError:
+                    return 60.0
+            if "secondary rate limit" in message or exc.status == 429:
+                return 60.0 * (1 << attempt)
+            if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+                reset = float(headers["x-ratelimit-reset"])
+                return max(1.0, reset - time.time())
+            return None
+        if exc.status >= 500:
+            return float(2**attempt)
+        return None
+
+    def _classify(self, what: str, exc: Any) -> LocalciError:
+        message = _message(exc)
+        if exc.status == 422 and "no commit found" in message.lower():
+            return NotOnGitHub(f"GitHub does not have the commit yet: {message}")
+        if exc.status == 403 and "check" in what.lower() and "Check Run" in what:
+            return CheckRunsForbidden(f"this token cannot write Check Runs: {message}")
+        if exc.status in (401, 403, 404):
+            return UsageError(
+                f"GitHub refused to {what} in {self.settings.repo} ({exc.status}: {message})",
+                hint="Check the token's access to the repository and its permissions "
+                "(checks: write for Check Runs, statuses: write for commit statuses).",
+            )
+        return DeliveryError(f"GitHub refused to {what} ({exc.status}: {message})")
+
+
+def _message(exc: Any) -> str:
+    data = exc.data
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return str(exc.message or data or "")
+
+
+def _annotations_count(run: CheckRun) -> int:
+    return run.output.annotations_count if run.output else 0
+
+
+def _datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

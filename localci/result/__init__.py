@@ -1,0 +1,1 @@
+"""Result documents: the model, canonical digest, the store and rendering."""

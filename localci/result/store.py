@@ -1,0 +1,165 @@
+"""The ``.localci/`` folder in the repository root (DESIGN.md, "Storage and retention").
+
+Layout::
+
+    .localci/.gitignore              "*": the folder never enters a commit
+    .localci/runs/<run-id>/          stage logs (<stage>.log), reports/, result.json
+    .localci/results/<sha>.json      the latest result for a commit
+    .localci/results/<sha>.sigstore.json   its Sigstore bundle, when signed
+    .localci/spool/                  posts not yet delivered
+
+Every write goes through :mod:`localci.fsutil` (atomic).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from localci.errors import InternalError, UsageError
+from localci.fsutil import atomic_write_json, atomic_write_text
+from localci.result.model import Result, result_from_dict, result_to_dict
+from localci.schemas import RESULT_SCHEMA, schema_errors
+
+__all__ = ["Store", "load_result_file", "new_run_id", "read_result_json", "utc_now"]
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def utc_now() -> str:
+    """The current UTC time as RFC 3339 with microseconds and ``Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``20261121T040000Z-1a2b3c``."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def validate_result_doc(doc: Any, *, source: str) -> Result:
+    """Check ``doc`` against ``schemas/result.v1.schema.json`` and build a :class:`Result`.
+
+    :raises UsageError: naming ``source`` and the first few schema errors.
+    """
+    errors = schema_errors(RESULT_SCHEMA, doc)
+    if errors:
+        raise UsageError(f"{source} is not a valid localci result:\n" + "\n".join(errors[:5]))
+    return result_from_dict(doc)
+
+
+def read_result_json(path: Path) -> Any:
+    """The JSON in a result file, not yet validated (the verifier reports schema problems
+    as a check of its own).
+
+    :raises UsageError: when the file is missing, unreadable or not JSON.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such result file") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a JSON result: {exc}") from None
+
+
+def load_result_file(path: Path) -> tuple[Result, dict[str, Any]]:
+    """Read and validate a result document; the :class:`Result` and the raw document.
+
+    :raises UsageError: when the file is missing, not JSON, or not schema-valid.
+    """
+    doc = read_result_json(path)
+    return validate_result_doc(doc, source=str(path)), doc
+
+
+@dataclass(frozen=True)
+class Store:
+    """Paths and atomic I/O under ``<root>/.localci``."""
+
+    root: Path
+
+    @property
+    def base(self) -> Path:
+        return self.root / ".localci"
+
+    @property
+    def runs(self) -> Path:
+        return self.base / "runs"
+
+    @property
+    def results(self) -> Path:
+        return self.base / "results"
+
+    @property
+    def spool(self) -> Path:
+        return self.base / "spool"
+
+    def ensure(self) -> None:
+        """Create ``.localci/`` with a ``.gitignore`` of ``*`` (idempotent)."""
+        self.base.mkdir(parents=True, exist_ok=True)
+        ignore = self.base / ".gitignore"
+        if not ignore.exists():
+            atomic_write_text(ignore, "# created by localci: keep run data out of git\n*\n")
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs / run_id
+
+    def result_path(self, sha: str) -> Path:
+        return self.results / f"{sha}.json"
+
+    def bundle_path(self, sha: str) -> Path:
+        return self.results / f"{sha}.sigstore.json"
+
+    def write_result(self, result: Result, *, run_dir: Path | None = None) -> dict[str, Any]:
+        """Validate ``result`` and write it to ``results/<sha>.json`` (and the run folder).
+
+        A new result replaces the old one for that commit, so a stale bundle is removed.
+
+        :raises InternalError: when the document does not match its schema (a bug).
+        """
+        doc = result_to_dict(result)
+        errors = schema_errors(RESULT_SCHEMA, doc)
+        if errors:
+            raise InternalError("localci built an invalid result:\n" + "\n".join(errors[:5]))
+        self.ensure()
+        if run_dir is not None:
+            atomic_write_json(run_dir / "result.json", doc)
+        self.bundle_path(result.git.commit).unlink(missing_ok=True)
+        atomic_write_json(self.result_path(result.git.commit), doc)
+        return doc
+
+    def find_result(self, ref: str | None) -> Path:
+        """The stored result for a full or abbreviated sha, or the newest when ``ref`` is None.
+
+        :raises UsageError: when none matches or an abbreviation is ambiguous.
+        """
+        if not self.results.is_dir():
+            raise UsageError("no results yet in .localci/results", hint="Run `localci run`.")
+        files = [p for p in self.results.glob("*.json") if _SHA.match(p.stem)]
+        if ref is None:
+            if not files:
+                raise UsageError("no results yet in .localci/results", hint="Run `localci run`.")
+            return max(files, key=lambda p: p.stat().st_mtime)
+        hits = [p for p in files if p.stem.startswith(ref.lower())]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise UsageError(f"no stored result for {ref}", hint="Run `localci run` on it.")
+        raise UsageError(f"{ref} is ambiguous: {len(hits)} stored results match")
+
+    def sweep(self, retention_days: int, *, now: float | None = None) -> int:
+        """Remove run folders older than ``retention_days``; the number removed."""
+        if not self.runs.is_dir():
+            return 0
+        cutoff = (now if now is not None else time.time()) - retention_days * 86400
+        removed = 0
+        for run in self.runs.iterdir():
+            if run.is_dir() and run.stat().st_mtime < cutoff:
+                shutil.rmtree(run, ignore_errors=True)
+                removed += 1
+        return removed

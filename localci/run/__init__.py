@@ -1,0 +1,1 @@
+"""Running stages: the pipeline, worktree, stage processes, cache and console reporter."""

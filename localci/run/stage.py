@@ -1,0 +1,237 @@
+"""Run one stage and give its outcome meaning: a :class:`~localci.result.model.StageResult`.
+
+The rules, by kind:
+
+- ``command``: exit 0 passes, anything else fails.
+- ``tests`` / ``lint``: exit 0 or 1 means the tool ran and reported (pytest and ruff exit 1
+  when they found failures); the report and thresholds decide. Other exit codes are an
+  ``error`` (pytest: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected).
+- ``coverage``: exit 0 or 2 (coverage.py's "below fail_under") reported; 1 is an error.
+- A report that is missing or malformed is an ``error`` with the parser's explanation.
+- A timeout is ``timed_out``; a stage stopped by Ctrl-C or ``--fail-fast`` is ``error``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from localci.config.loader import StageConfig
+from localci.config.thresholds import describe_failure, evaluate
+from localci.errors import ReportError
+from localci.git import clean_env
+from localci.proc import CommandNotFound, ProcessOutcome, run_process
+from localci.redact import Redactor
+from localci.result.model import Finding, Metrics, StageResult
+from localci.result.store import utc_now
+
+__all__ = ["MAX_FINDINGS", "StageContext", "expand", "run_stage", "stage_env"]
+
+MAX_FINDINGS = 1000
+"""Findings kept per stage in a result; ``findings_total`` keeps the real count."""
+
+_REPORTED_EXIT = {"tests": (0, 1), "lint": (0, 1), "coverage": (0, 2)}
+_PYTEST_EXIT = {
+    2: "pytest was interrupted (exit code 2)",
+    3: "pytest hit an internal error (exit code 3)",
+    4: "pytest was called with bad arguments (exit code 4)",
+    5: "pytest collected no tests (exit code 5)",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageContext:
+    """What every stage of one run shares.
+
+    ``workspace`` is the checkout the stages run in (a temporary worktree, or the work
+    tree with ``--in-place``); ``reports`` is this run's report folder (``{reports}``);
+    ``logs`` the folder for ``<stage>.log``; ``cancel`` stops running stages when set, and
+    ``cancel_reason`` says why (recorded as the stopped stages' reason).
+    """
+
+    workspace: Path
+    reports: Path
+    logs: Path
+    redactor: Redactor
+    cancel: threading.Event
+    cancel_reason: Callable[[], str] = lambda: "stopped before it finished"
+    on_line: Callable[[str, str], None] | None = None
+
+
+def expand(text: str, ctx: StageContext) -> str:
+    """Replace ``{reports}`` and ``{python}`` in one argv item or path."""
+    return text.replace("{reports}", str(ctx.reports)).replace("{python}", sys.executable)
+
+
+def stage_env(stage: StageConfig, ctx: StageContext) -> dict[str, str]:
+    """The environment a stage runs with.
+
+    Inherited variables minus git's repository selectors; the directory of the Python
+    running localci first on ``PATH`` (its tools: pytest, ruff, coverage); the workspace's
+    ``src/`` (when present) and root first on ``PYTHONPATH``, so the commit's code wins over
+    an editable install of the original work tree (DESIGN.md, "Binding a result to the
+    code"); ``LOCALCI=1`` and ``LOCALCI_REPORTS``; then the stage's own ``env``.
+    """
+    env = clean_env()
+    bin_dir = os.path.dirname(sys.executable)
+    env["PATH"] = os.pathsep.join(p for p in (bin_dir, env.get("PATH", "")) if p)
+    paths = [str(ctx.workspace / "src")] if (ctx.workspace / "src").is_dir() else []
+    paths.append(str(ctx.workspace))
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["LOCALCI"] = "1"
+    env["LOCALCI_REPORTS"] = str(ctx.reports)
+    env.update(stage.env)
+    return env
+
+
+def _argv(stage: StageConfig, ctx: StageContext) -> list[str]:
+    if isinstance(stage.run, str):
+        return ["/bin/sh", "-c", expand(stage.run, ctx)]
+    return [expand(a, ctx) for a in stage.run]
+
+
+def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
+    """Run ``stage`` to completion and judge it; never raises for a stage's own failure.
+
+    :raises KeyboardInterrupt: passed through after the process group was stopped.
+    """
+    argv = _argv(stage, ctx)
+    env = stage_env(stage, ctx)
+    cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
+    started = utc_now()
+    base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
+    if (
+        stage.skip_if_missing
+        and not stage.shell
+        and shutil.which(argv[0], path=env["PATH"]) is None
+    ):
+        return base.finish(status="skipped", reason=f"{argv[0]} is not installed (skip_if_missing)")
+    on_line = (lambda line: ctx.on_line(stage.name, line)) if ctx.on_line else None  # type: ignore[misc]
+    try:
+        outcome = run_process(
+            argv,
+            cwd=cwd,
+            env=env,
+            log_path=ctx.logs / f"{stage.name}.log",
+            timeout=stage.timeout,
+            cancel=ctx.cancel,
+            on_line=on_line,
+            redact=ctx.redactor,
+        )
+    except CommandNotFound as exc:
+        reason = f"cannot run {exc.program!r}: {exc.reason}; is it installed and on PATH?"
+        return base.finish(status="error", reason=reason)
+    return _judge(stage, base, outcome, ctx)
+
+
+@dataclass(frozen=True)
+class _Partial:
+    stage: StageConfig
+    argv: tuple[str, ...]
+    started: str
+
+    def finish(self, **fields: object) -> StageResult:
+        return StageResult(
+            name=self.stage.name,
+            kind=self.stage.kind,
+            command=self.argv,
+            started_at=self.started,
+            finished_at=utc_now(),
+            report_format=self.stage.report.format if self.stage.report else None,
+            duration=fields.pop("duration", 0.0),  # type: ignore[arg-type]
+            **fields,  # type: ignore[arg-type]
+        )
+
+
+def _judge(
+    stage: StageConfig, base: _Partial, outcome: ProcessOutcome, ctx: StageContext
+) -> StageResult:
+    code = outcome.exit_code
+    common: dict[str, object] = {"duration": round(outcome.duration, 3), "exit_code": code}
+    tail = {
+        "log_tail": outcome.tail,  # already redacted, line by line, by run_process
+        "log_tail_truncated": outcome.tail_truncated,
+    }
+    if outcome.timed_out:
+        reason = f"timed out after {stage.timeout:g} s; its process group was killed"
+        return base.finish(status="timed_out", reason=reason, **common, **tail)
+    if outcome.cancelled:
+        return base.finish(status="error", reason=ctx.cancel_reason(), **common, **tail)
+    if stage.kind == "command" or stage.report is None:
+        if code == 0:
+            return base.finish(status="passed", **common)
+        return base.finish(status="failed", reason=_exit_reason(code), **common, **tail)
+    return _judge_report(stage, base, outcome, ctx, common, tail)
+
+
+def _judge_report(
+    stage: StageConfig,
+    base: _Partial,
+    outcome: ProcessOutcome,
+    ctx: StageContext,
+    common: Mapping[str, object],
+    tail: Mapping[str, object],
+) -> StageResult:
+    from localci.reports import parse_report
+
+    code = outcome.exit_code
+    assert stage.report is not None
+    if code not in _REPORTED_EXIT[stage.kind]:
+        reason = _PYTEST_EXIT.get(code) if stage.kind == "tests" else None
+        return base.finish(status="error", reason=reason or _exit_reason(code), **common, **tail)
+    path = Path(expand(stage.report.path, ctx))
+    if not path.is_absolute():
+        path = ctx.workspace / path
+    try:
+        data = parse_report(stage.report.format, path, root=ctx.workspace)
+    except ReportError as exc:
+        return base.finish(status="error", reason=exc.message, **common, **tail)
+    metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
+    thresholds = evaluate(stage, metrics)
+    findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in data.findings))
+    kept = {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
+    failed = [describe_failure(t) for t in thresholds if not t.passed]
+    if not failed and code not in (0, 2) and _report_is_clean(metrics):
+        failed = [f"{_exit_reason(code)} although its report shows no failures"]
+    if failed:
+        return base.finish(
+            status="failed",
+            reason="; ".join(failed),
+            metrics=metrics,
+            thresholds=thresholds,
+            **kept,
+            **common,
+            **tail,
+        )
+    return base.finish(status="passed", metrics=metrics, thresholds=thresholds, **kept, **common)
+
+
+def _redact_finding(finding: Finding, redact: Redactor) -> Finding:
+    details = redact(finding.details) if finding.details is not None else None
+    return replace(finding, message=redact(finding.message), details=details)
+
+
+def _order_findings(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    rank = {"error": 0, "warning": 1, "note": 2}
+    return tuple(sorted(findings, key=lambda f: rank[f.severity]))
+
+
+def _report_is_clean(metrics: Metrics) -> bool:
+    if metrics.tests is not None:
+        return metrics.tests.failed + metrics.tests.errors == 0
+    if metrics.lint is not None:
+        return metrics.lint.total == 0
+    return False
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        return f"was killed by signal {-code}"
+    return f"exited with code {code}"

@@ -1,0 +1,1 @@
+"""Verification: re-checking a result under a policy, and the merge gate."""
