@@ -60,7 +60,7 @@ from tests.sigstore_double import GITHUB_ISSUER
 if TYPE_CHECKING:
     from tests.sigstore_double import SigstoreDouble
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[3]
 REAL_ASSETS = REPO_ROOT / "tests" / "assets" / "sigstore-real"
 EMAIL = "dev@example.com"
 WORKFLOW = "https://github.com/octo/app/.github/workflows/localci-sign.yml@refs/heads/main"
