@@ -27,6 +27,8 @@ __all__ = [
     "collect_facts",
     "git",
     "git_ok",
+    "has_remote",
+    "remote_get_url",
     "remove_worktree",
     "repo_root",
     "resolve_commit",
@@ -200,11 +202,22 @@ def _branch(root: Path) -> str | None:
 
 
 def _remote_url(root: Path, remote: str) -> str | None:
+    url = remote_get_url(root, remote)
+    return (scrub_url(url) or None) if url is not None else None
+
+
+def remote_get_url(root: Path, remote: str) -> str | None:
+    """The configured URL of ``remote`` as git has it (may hold credentials: never print
+    it unscrubbed); ``None`` when there is no such remote."""
     try:
-        url = git(root, "remote", "get-url", remote)
+        return git(root, "remote", "get-url", remote) or None
     except GitError:
         return None
-    return scrub_url(url) or None
+
+
+def has_remote(root: Path, remote: str) -> bool:
+    """Whether ``remote`` is configured in ``root``."""
+    return git_ok(root, "remote", "get-url", remote)
 
 
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")

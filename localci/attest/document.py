@@ -14,7 +14,14 @@ from localci.result.store import Store, load_result_file
 if TYPE_CHECKING:
     from localci.attest.signing import SigningOptions
 
-__all__ = ["SignOutcome", "bundle_path_for", "locate_result", "read_bundle", "sign_document"]
+__all__ = [
+    "SignOutcome",
+    "bundle_path_for",
+    "locate_result",
+    "read_bundle",
+    "sign_document",
+    "sign_target",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +50,15 @@ def locate_result(cwd: Path, target: str | None) -> Path:
 
     root = repo_root(cwd)
     return Store(root).find_result(resolve_ref(root, target))
+
+
+def sign_target(cwd: Path, target: str | None, options: SigningOptions) -> SignOutcome:
+    """Sign the result ``target`` names (see :func:`locate_result`) in the repository at
+    ``cwd``.
+
+    :raises UsageError: when nothing matches, and as :func:`sign_document`.
+    """
+    return sign_document(locate_result(cwd, target), options)
 
 
 def sign_document(result_path: Path, options: SigningOptions) -> SignOutcome:

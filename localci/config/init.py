@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from localci.config.loader import CONFIG_FILES, DEFAULT_CONFIG_YAML, ConfigSource, parse_config
-from localci.errors import UsageError
+from localci.errors import LocalciError, UsageError
 from localci.fsutil import atomic_write_text
 
 if sys.version_info >= (3, 11):
@@ -16,7 +16,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["init_config"]
+__all__ = ["init_config", "init_project"]
+
+
+def init_project(cwd: Path, *, pyproject: bool = False, force: bool = False) -> Path:
+    """:func:`init_config` in the repository containing ``cwd`` (or ``cwd`` itself when it
+    is in none)."""
+    from localci.git import repo_root
+
+    try:
+        root = repo_root(cwd)
+    except LocalciError:
+        root = cwd
+    return init_config(root, pyproject=pyproject, force=force)
 
 
 def init_config(root: Path, *, pyproject: bool = False, force: bool = False) -> Path:

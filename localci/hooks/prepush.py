@@ -39,9 +39,12 @@ __all__ = [
     "PushedRef",
     "hook_path",
     "install",
+    "install_in",
     "parse_push_lines",
+    "pre_push_in",
     "run_pre_push",
     "uninstall",
+    "uninstall_in",
 ]
 
 MARKER = "# localci-hook-marker: v1"
@@ -110,6 +113,24 @@ def install(root: Path, *, force: bool = False) -> Path:
     atomic_write_text(path, script, mode=0o755)
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return path
+
+
+def install_in(cwd: Path, *, force: bool = False) -> Path:
+    """:func:`install` into the repository containing ``cwd``.
+
+    :raises GitError: outside a repository; :raises UsageError: as :func:`install`.
+    """
+    return install(gitrepo.repo_root(cwd), force=force)
+
+
+def uninstall_in(cwd: Path) -> bool:
+    """:func:`uninstall` from the repository containing ``cwd``."""
+    return uninstall(gitrepo.repo_root(cwd))
+
+
+def pre_push_in(cwd: Path, remote: str, lines: Iterable[str], *, reporter: Reporter) -> int:
+    """:func:`run_pre_push` in the repository containing ``cwd``."""
+    return run_pre_push(gitrepo.repo_root(cwd), remote, lines, reporter=reporter)
 
 
 def uninstall(root: Path) -> bool:

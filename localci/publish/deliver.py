@@ -10,7 +10,6 @@ the CLI prints them. Exit codes: a channel that was unreachable makes the report
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any, Literal
 from localci import git as gitrepo
 from localci.config.loader import PublishConfig
 from localci.errors import EXIT_DELIVERY, EXIT_OK, EXIT_USAGE, DeliveryError, LocalciError
-from localci.proc import capture
 from localci.publish.notes import Note, publish_note
 from localci.publish.payloads import check_run_payload, status_payload
 from localci.publish.spool import SpoolEntry, list_entries, new_entry, remove_entry, spool
@@ -37,8 +35,6 @@ __all__ = [
     "github_settings",
     "plan_requests",
     "publish",
-    "resolve_repo",
-    "resolve_token",
 ]
 
 
@@ -107,32 +103,8 @@ class PlannedRequest:
         return f"{self.method} {self.path}{body}"
 
 
-def resolve_token(explicit: str | None, env: Mapping[str, str] | None = None) -> str | None:
-    """The first of ``--token``, ``GITHUB_TOKEN``, ``GH_TOKEN``, ``gh auth token``."""
-    env = os.environ if env is None else env
-    for candidate in (explicit, env.get("GITHUB_TOKEN"), env.get("GH_TOKEN")):
-        if candidate:
-            return candidate
-    return capture(["gh", "auth", "token"])
-
-
-def resolve_repo(root: Path, explicit: str | None, remote: str) -> str | None:
-    """``owner/name`` from ``--repo``, ``GITHUB_REPOSITORY``, or the remote's URL."""
-    from localci.publish.github import parse_repo_url
-
-    if explicit:
-        return explicit
-    if os.environ.get("GITHUB_REPOSITORY"):
-        return os.environ["GITHUB_REPOSITORY"]
-    try:
-        url = gitrepo.git(root, "remote", "get-url", remote)
-    except LocalciError:
-        return None
-    return parse_repo_url(url)
-
-
 def _has_remote(root: Path, remote: str) -> bool:
-    return gitrepo.git_ok(root, "remote", "get-url", remote)
+    return gitrepo.has_remote(root, remote)
 
 
 def _target(options: PublishOptions) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localci.publish.deliver import resolve_token
+from localci.publish.credentials import resolve_token
 from localci.publish.github import parse_repo_url, token_kind
 
 

@@ -1,0 +1,97 @@
+"""``localci gate``: the verifier workflow's step."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from localci.cli.options import publish_options
+from localci.cli.output import print_checks
+
+if TYPE_CHECKING:
+    from localci.publish.credentials import PublishFlags
+
+__all__ = ["gate"]
+
+
+@click.command()
+@click.option(
+    "--check-name",
+    default="localci / verify",
+    show_default=True,
+    help="Name of the gating Check Run.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=".localci.yml",
+    show_default=True,
+    help="Config file, read from the BASE commit.",
+)
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="GitHub event name.")
+@click.option(
+    "--event-path",
+    envvar="GITHUB_EVENT_PATH",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="GitHub event payload.",
+)
+@click.option("--sha", help="The commit to gate (instead of the event's).")
+@click.option("--base-sha", help="The base commit whose policy applies (with --sha).")
+@click.option(
+    "--trust-config",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="ClientTrustConfig JSON: a private Sigstore.",
+)
+@click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
+@click.option("--offline", is_flag=True, help="Use the cached Sigstore trust root.")
+@click.option(
+    "--exit-code",
+    "mirror",
+    is_flag=True,
+    help="Exit 1/4 when the gate fails (default: 0 once the Check Run is posted).",
+)
+@publish_options
+def gate(
+    check_name: str,
+    config_path: str,
+    event_name: str | None,
+    event_path: Path | None,
+    sha: str | None,
+    base_sha: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    offline: bool,
+    mirror: bool,
+    publish: PublishFlags,
+) -> None:
+    """Verify the commit under review and post the gating Check Run (the verifier
+    workflow's step). The policy comes from the BASE commit; nothing from the change
+    under review is executed."""
+    from localci.verifier.gate_command import GateCommand, gate_command
+
+    outcomes = gate_command(
+        GateCommand(
+            cwd=Path.cwd(),
+            publish=publish,
+            check_name=check_name,
+            config_path=config_path,
+            event_name=event_name,
+            event_path=event_path,
+            sha=sha,
+            base_sha=base_sha,
+            trust_config=trust_config,
+            staging=staging,
+            offline=offline,
+        )
+    )
+    if not outcomes:
+        click.echo("nothing to gate for this event", err=True)
+    worst = 0
+    for o in outcomes:
+        click.echo(f"{o.target.head[:12]}: {o.conclusion} ({o.reason}) {o.url or ''}", err=True)
+        if o.verdict is not None:
+            print_checks(o.verdict, err=True)
+    sys.exit(worst if mirror else 0)

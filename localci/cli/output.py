@@ -1,0 +1,41 @@
+"""How commands print what the core returned (stdout for documents, stderr for progress)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from localci.attest.document import SignOutcome
+    from localci.publish.deliver import ChannelOutcome
+    from localci.verifier.check import Verdict
+
+__all__ = ["emit_json", "print_checks", "print_outcomes", "print_signed"]
+
+
+def emit_json(doc: Any) -> None:
+    """``doc`` as indented JSON on stdout."""
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def print_signed(outcome: SignOutcome) -> None:
+    """Who signed and where the bundle is (stderr)."""
+    click.echo(f"signed by {outcome.identity} (issuer {outcome.issuer})", err=True)
+    click.echo(f"bundle: {outcome.bundle_path}", err=True)
+
+
+def print_checks(verdict: Verdict, *, err: bool) -> None:
+    """One line per verifier check."""
+    for check in verdict.checks:
+        mark = "ok  " if check.passed else "FAIL"
+        click.echo(f"  {mark} {check.name:<11} {check.reason}", err=err)
+
+
+def print_outcomes(outcomes: Iterable[ChannelOutcome]) -> None:
+    """One line per publish channel (stderr)."""
+    for o in outcomes:
+        where = f" {o.url}" if o.url else ""
+        click.echo(f"  {o.channel}: {o.state}: {o.message}{where}", err=True)

@@ -1,0 +1,74 @@
+"""``localci gate`` as one core call: resolve credentials and the remote, then gate.
+
+The CLI builds a :class:`GateCommand` from its flags; :func:`gate_command` resolves the
+GitHub credentials, the repository and the git authentication for fetching notes, reads
+the event payload, and runs :func:`~localci.verifier.gate.gate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from localci import git as gitrepo
+from localci.config.loader import DEFAULT_CONFIG_YAML, ConfigSource, parse_config
+from localci.publish.credentials import PublishFlags, publish_options
+from localci.verifier.gate import (
+    DEFAULT_CHECK_NAME,
+    GateOutcome,
+    GateRequest,
+    gate,
+    git_auth_env,
+    load_event,
+)
+
+__all__ = ["GateCommand", "gate_command"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateCommand:
+    """What ``localci gate`` was asked: the repository at ``cwd``, the gating Check Run's
+    name, the config path read from the BASE commit, the GitHub event (name and payload
+    file) or an explicit ``sha`` / ``base_sha``, the Sigstore instance, and where to
+    publish."""
+
+    cwd: Path
+    publish: PublishFlags = field(default_factory=PublishFlags)
+    check_name: str = DEFAULT_CHECK_NAME
+    config_path: str = ".localci.yml"
+    event_name: str | None = None
+    event_path: Path | None = None
+    sha: str | None = None
+    base_sha: str | None = None
+    trust_config: Path | None = None
+    staging: bool = False
+    offline: bool = False
+
+
+def gate_command(command: GateCommand) -> list[GateOutcome]:
+    """Gate every commit the event names; one outcome per commit (empty: nothing to gate).
+
+    :raises LocalciError: outside a repository, for a bad event payload or credentials.
+    """
+    root = gitrepo.repo_root(command.cwd)
+    defaults = parse_config(
+        ConfigSource(kind="default", display="<default>", text=DEFAULT_CONFIG_YAML)
+    )
+    options = publish_options(root, defaults.publish, command.publish)
+    url = gitrepo.remote_get_url(root, options.publish.remote) or ""
+    options = replace(options, git_env=git_auth_env(url, options.credentials.token))
+    return gate(
+        GateRequest(
+            root=root,
+            publish=options,
+            check_name=command.check_name,
+            config_path=command.config_path,
+            event_name=command.event_name,
+            event=load_event(command.event_path),
+            sha=command.sha,
+            base_sha=command.base_sha,
+            trust_config=command.trust_config,
+            staging=command.staging,
+            offline=command.offline,
+        )
+    )
