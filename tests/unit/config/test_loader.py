@@ -199,3 +199,12 @@ def test_parse_duration(text: str | int, seconds: int) -> None:
 def test_parse_duration_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("soon")
+
+
+def test_default_lint_never_fixes() -> None:
+    """Issue 11.1: `fix = true` in a project's ruff config must not edit the code under test."""
+    config = parse_config(
+        ConfigSource(kind="default", display="<default>", text=DEFAULT_CONFIG_YAML)
+    )
+    lint = config.stage("lint")
+    assert lint is not None and "--no-fix" in lint.run
