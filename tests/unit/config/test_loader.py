@@ -207,4 +207,5 @@ def test_default_lint_never_fixes() -> None:
         ConfigSource(kind="default", display="<default>", text=DEFAULT_CONFIG_YAML)
     )
     lint = config.stage("lint")
-    assert lint is not None and "--no-fix" in lint.run
+    assert lint is not None
+    assert "--no-fix" in lint.run
