@@ -3,9 +3,9 @@
 =================  ======================================================  =============
 format             written by                                              fills
 =================  ======================================================  =============
-``junit``          ``pytest --junitxml=PATH``                              tests
+``junit``          ``pytest --junitxml=PATH``, jest-junit, Surefire, ...     tests
 ``coverage-json``  ``coverage json -o PATH``                               coverage
-``cobertura``      ``coverage xml -o PATH``                                coverage
+``cobertura``      ``coverage xml``, Istanbul/nyc, JaCoCo converters        coverage
 ``sarif``          ``ruff check --output-format=sarif`` and other linters  lint
 ``ruff-json``      ``ruff check --output-format=json``                     lint
 =================  ======================================================  =============
@@ -41,10 +41,15 @@ PARSERS: dict[str, ReportParser] = {parser.format: parser for parser in _ALL}
 """Every parser, keyed by its format name."""
 
 
-def parse_report(fmt: str, path: Path, *, root: Path) -> ReportData:
+def parse_report(
+    fmt: str, path: Path, *, root: Path, base: Path | None = None, log: Path | None = None
+) -> ReportData:
     """Parse the report at ``path`` in format ``fmt``; finding paths relative to ``root``.
 
-    ``root`` is the checkout the stage ran in (a worktree or the work tree).
+    ``root`` is the checkout the stage ran in (a worktree or the work tree): every path
+    in the result is relative to it. ``base`` is the directory the stage's command ran in
+    (its ``cwd``; default ``root``), against which the report's relative paths are read.
+    ``log`` is the stage's console log (pytest's summary line completes its JUnit XML).
 
     :raises ReportError: for an unknown format (with a "did you mean" suggestion), or a
         report that is missing, empty, truncated, not of that format, or hostile XML.
@@ -52,7 +57,7 @@ def parse_report(fmt: str, path: Path, *, root: Path) -> ReportData:
     parser = PARSERS.get(fmt)
     if parser is None:
         raise ReportError(_unknown_format(fmt, path))
-    return parser.parse(path, root=root)
+    return parser.parse(path, root=root, base=base, log=log)
 
 
 def _unknown_format(fmt: str, path: Path) -> str:

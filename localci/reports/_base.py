@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 
 from localci.errors import ReportError
 from localci.result.model import CoverageMetrics, Finding, LintCounts, TestCounts
@@ -72,8 +72,16 @@ class ReportParser(Protocol):
     format: str
     """The ``report.format`` value in ``.localci.yml`` (``junit``, ``sarif``, ...)."""
 
-    def parse(self, path: Path, *, root: Path) -> ReportData:
+    def parse(
+        self, path: Path, *, root: Path, base: Path | None = None, log: Path | None = None
+    ) -> ReportData:
         """Read the report at ``path``; finding paths come out relative to ``root`` (POSIX).
+
+        ``root`` is the repository root (a worktree or the work tree); ``base`` is the
+        directory the producer ran in (a stage's ``cwd``; default ``root``), against which
+        relative paths in the report are resolved. ``log`` is the producer's console
+        output, for formats whose report lacks something the console says (pytest's
+        subtests); ``None`` when there is none.
 
         :raises ReportError: when the file is missing, empty, truncated, not of this format,
             or otherwise unusable.
@@ -143,23 +151,58 @@ def _truncated(src: ReportSource, kind: str, detail: str) -> ReportError:
     )
 
 
+_PLAIN_ENCODINGS = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
+
+
+def _without_dtd(data: bytes) -> bool:
+    """Whether ``data`` is plainly an ASCII-compatible XML document with no DTD.
+
+    True only when the bytes can be read as UTF-8 or ASCII (no byte-order mark, no NUL in
+    the first bytes, a declared encoding, if any, of UTF-8 or ASCII) and contain no
+    ``<!DOCTYPE``. Such a document can declare no entity, so the C parser reads it
+    exactly as defusedxml would, about twice as fast; anything else goes to defusedxml.
+    """
+    head = data[:256]
+    if b"\x00" in head[:4] or head.startswith((b"\xef\xbb\xbf", b"\xfe\xff", b"\xff\xfe")):
+        return False
+    if head.startswith(b"<?xml"):
+        declaration = head[: head.find(b"?>") + 1].lower()
+        if b"encoding" in declaration and not any(e in declaration for e in _PLAIN_ENCODINGS):
+            return False
+    return b"<!DOCTYPE" not in data
+
+
+def _parse_xml(data: bytes) -> Element:
+    from defusedxml.ElementTree import (  # type: ignore[import-untyped,unused-ignore]
+        fromstring,
+    )
+
+    if _without_dtd(data):
+        # No DTD, so no entity can be declared: nothing for defusedxml to refuse.
+        parser = XMLParser(target=TreeBuilder())  # noqa: S314
+        parser.feed(data)
+        root: Element = parser.close()
+        return root
+    defused: Element = fromstring(data, forbid_dtd=False, forbid_entities=True)
+    return defused
+
+
 def load_xml(src: ReportSource, *, roots: Iterable[str]) -> Element:
     """The root element of the XML file ``src``, whose tag must be one of ``roots``.
 
     Parsed with defusedxml: a file declaring entities is refused, never expanded (XXE and
-    "billion laughs" attacks); an external DTD is never fetched.
+    "billion laughs" attacks); an external DTD is never fetched. A UTF-8 file without a
+    DTD, which cannot declare entities, is read by the C parser directly (the pure-Python
+    parser defusedxml builds on takes twice as long for a 60,000-test JUnit file).
 
     :raises ReportError: missing, unreadable, empty, not well-formed, hostile, or with
         another root element.
     """
     from defusedxml import DefusedXmlException  # type: ignore[import-untyped,unused-ignore]
-    from defusedxml.ElementTree import (  # type: ignore[import-untyped,unused-ignore]
-        fromstring,
-    )
 
     data = _read(src)
     try:
-        root: Element = fromstring(data, forbid_dtd=False, forbid_entities=True)
+        root = _parse_xml(data)
     except DefusedXmlException:
         raise src.error(
             "declares XML entities or external references, which localci refuses to expand "

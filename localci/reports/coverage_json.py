@@ -3,7 +3,8 @@
 ``totals.percent_covered`` is coverage.py's own combined figure (statements and, when
 measured, branches); the line and branch figures are recomputed from the counts. Branch
 coverage was measured exactly when ``totals`` carries ``num_branches``. File names are
-relative to the directory ``coverage json`` ran in, taken here to be ``root``.
+relative to the directory ``coverage json`` ran in (the stage's ``cwd``); they come out
+relative to the repository root.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class CoverageJsonParser:
 
     format = "coverage-json"
 
-    def parse(self, path: Path, *, root: Path) -> ReportData:
+    def parse(
+        self, path: Path, *, root: Path, base: Path | None = None, log: Path | None = None
+    ) -> ReportData:
         """Totals as :class:`CoverageMetrics`; each uncovered range as a ``coverage`` note.
 
         Files outside ``root`` (an installed library measured by accident) give no
@@ -70,7 +73,7 @@ class CoverageJsonParser:
         doc = load_json(src, schema=_SCHEMA)
         return ReportData(
             coverage=_metrics(doc["totals"], src),
-            findings=tuple(_findings(doc["files"], root)),
+            findings=tuple(_findings(doc["files"], root, base if base is not None else root)),
         )
 
 
@@ -92,10 +95,10 @@ def _metrics(totals: dict[str, Any], src: ReportSource) -> CoverageMetrics:
     )
 
 
-def _findings(files: dict[str, Any], root: Path) -> list[Finding]:
+def _findings(files: dict[str, Any], root: Path, base: Path) -> list[Finding]:
     findings: list[Finding] = []
     for name, data in files.items():
-        rel = relative_path(name, root)
+        rel = relative_path(name, root, base=base)
         if rel is not None:
             findings += uncovered_findings(rel, data["missing_lines"], data["executed_lines"])
     return findings

@@ -53,7 +53,9 @@ class RuffJsonParser:
 
     format = "ruff-json"
 
-    def parse(self, path: Path, *, root: Path) -> ReportData:
+    def parse(
+        self, path: Path, *, root: Path, base: Path | None = None, log: Path | None = None
+    ) -> ReportData:
         """One ``lint`` finding per diagnostic, and the counts by severity.
 
         :raises ReportError: when the file is missing, empty, not JSON, or not ruff's
@@ -65,11 +67,12 @@ class RuffJsonParser:
             produce="ruff check --output-format=json --output-file=<path>",
         )
         doc = load_json(src, schema=_SCHEMA)
-        findings = tuple(_finding(item, root) for item in doc)
+        where = base if base is not None else root
+        findings = tuple(_finding(item, root, where) for item in doc)
         return ReportData(lint=lint_counts(findings), findings=findings)
 
 
-def _finding(item: dict[str, Any], root: Path) -> Finding:
+def _finding(item: dict[str, Any], root: Path, base: Path) -> Finding:
     start = item["location"] or {}
     end = item.get("end_location") or {}
     severity = item.get("severity")
@@ -78,7 +81,7 @@ def _finding(item: dict[str, Any], root: Path) -> Finding:
         severity=severity if severity in _SEVERITIES else "error",
         message=clip(item["message"], MAX_MESSAGE),
         rule=item["code"] or _SYNTAX_ERROR,
-        path=relative_path(item["filename"], root),
+        path=relative_path(item["filename"], root, base=base),
         line=positive(start.get("row")),
         column=positive(start.get("column")),
         end_line=positive(end.get("row")),

@@ -7,12 +7,19 @@ Section numbers refer to the OASIS SARIF 2.1.0 specification:
   ``warning`` (§3.50.3); when absent and ``kind`` is anything else, ``none``. ``none``
   becomes a ``note`` here. Results of kind ``pass`` and ``notApplicable`` are not problems
   and are skipped.
-- The rule (§3.27.5-7): ``ruleIndex`` / ``rule.index`` into the driver's ``rules``, else
-  the ``ruleId`` / ``rule.id``, whose part before a ``/`` names the rule (§3.27.5).
+- The rule (§3.27.5-7, §3.52): the component that holds it is ``rule.toolComponent``
+  (§3.54: ``index`` into ``tool.extensions``, else a ``guid`` or ``name`` matching the
+  driver or an extension), else the driver. In that component's ``rules``: ``ruleIndex``
+  / ``rule.index``, else the ``ruleId`` / ``rule.id``, whose part before a ``/`` names the
+  rule (§3.27.5). CodeQL keeps its rules in an extension (the query pack), so its errors
+  are errors only when this is followed.
+- A suppressed result (§3.27.23, §3.35) is not counted: its ``suppressions`` array is
+  non-empty and none of its entries has ``status`` ``underReview`` or ``rejected``.
 - A location's file (§3.4): ``uri`` (percent-encoded, ``file://`` or relative),
   relative ones resolved through ``uriBaseId`` and the run's ``originalUriBaseIds``
-  (§3.14.14), or ``index`` into the run's ``artifacts`` (§3.4.5). An unknown base id
-  (``%SRCROOT%``) is taken to be ``root``.
+  (§3.14.14), or ``index`` into the run's ``artifacts`` (§3.4.5). A relative URI with
+  no or an unknown base id (``%SRCROOT%``) is taken relative to the directory the tool
+  ran in (the stage's ``cwd``); every path comes out relative to the repository root.
 - A run must have a ``results`` array: the schema's description says it "must be present
   (but may be empty) if a log file represents an actual scan", and ``null`` means the tool
   failed (§3.14.23).
@@ -49,9 +56,21 @@ _ARTIFACT_LOCATION = {
         "index": {"type": "integer"},
     },
 }
+_COMPONENT_REFERENCE = {
+    "type": "object",
+    "properties": {
+        "index": {"type": "integer"},
+        "guid": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
 _REFERENCE = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "index": {"type": "integer"}},
+    "properties": {
+        "id": {"type": "string"},
+        "index": {"type": "integer"},
+        "toolComponent": _COMPONENT_REFERENCE,
+    },
 }
 _RESULT = {
     "type": "object",
@@ -60,6 +79,10 @@ _RESULT = {
         "ruleId": {"type": "string"},
         "ruleIndex": {"type": "integer"},
         "rule": _REFERENCE,
+        "suppressions": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"status": {"type": "string"}}},
+        },
         "kind": {"enum": ["pass", "open", "informational", "notApplicable", "review", "fail"]},
         "level": _LEVEL,
         "message": {
@@ -90,6 +113,14 @@ _RULE = {
         "defaultConfiguration": {"type": "object", "properties": {"level": _LEVEL}},
     },
 }
+_COMPONENT = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "guid": {"type": "string"},
+        "rules": {"type": "array", "items": _RULE},
+    },
+}
 _RUN = {
     "type": "object",
     "required": ["results"],
@@ -97,10 +128,8 @@ _RUN = {
         "tool": {
             "type": "object",
             "properties": {
-                "driver": {
-                    "type": "object",
-                    "properties": {"rules": {"type": "array", "items": _RULE}},
-                }
+                "driver": _COMPONENT,
+                "extensions": {"type": "array", "items": _COMPONENT},
             },
         },
         "originalUriBaseIds": {"type": "object", "additionalProperties": _ARTIFACT_LOCATION},
@@ -135,7 +164,9 @@ class SarifParser:
 
     format = "sarif"
 
-    def parse(self, path: Path, *, root: Path) -> ReportData:
+    def parse(
+        self, path: Path, *, root: Path, base: Path | None = None, log: Path | None = None
+    ) -> ReportData:
         """One ``lint`` finding per problem result, and the counts by severity.
 
         :raises ReportError: when the file is missing, empty, not JSON, not SARIF 2.1.0,
@@ -145,7 +176,8 @@ class SarifParser:
             path=path, label="SARIF 2.1.0", produce="ruff check --output-format=sarif -o <path>"
         )
         doc = load_json(src, schema=_SCHEMA)
-        findings = tuple(f for run in doc["runs"] for f in _Run.of(run, root).findings())
+        where = base if base is not None else root
+        findings = tuple(f for run in doc["runs"] for f in _Run.of(run, root, where).findings())
         return ReportData(lint=lint_counts(findings), findings=findings)
 
 
@@ -154,27 +186,29 @@ class _Run:
     """One SARIF run: its results and what they refer to."""
 
     root: Path
+    base: Path
     results: list[dict[str, Any]]
-    rules: list[dict[str, Any]] = field(default_factory=list)
-    rules_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    driver: dict[str, Any] = field(default_factory=dict)
+    extensions: list[dict[str, Any]] = field(default_factory=list)
     bases: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, run: dict[str, Any], root: Path) -> _Run:
-        rules = run.get("tool", {}).get("driver", {}).get("rules", [])
+    def of(cls, run: dict[str, Any], root: Path, base: Path) -> _Run:
+        tool = run.get("tool", {})
         return cls(
             root=root,
+            base=base,
             results=run["results"],
-            rules=rules,
-            rules_by_id={rule["id"]: rule for rule in rules if "id" in rule},
+            driver=tool.get("driver", {}),
+            extensions=tool.get("extensions", []),
             bases=run.get("originalUriBaseIds", {}),
             artifacts=run.get("artifacts", []),
         )
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
-            if result.get("kind", "fail") not in _NOT_PROBLEMS:
+            if result.get("kind", "fail") not in _NOT_PROBLEMS and not _suppressed(result):
                 yield self._finding(result)
 
     def _finding(self, result: dict[str, Any]) -> Finding:
@@ -196,15 +230,33 @@ class _Run:
             column=positive(region.get("startColumn")),
         )
 
+    def _component(self, reference: dict[str, Any] | None) -> dict[str, Any]:
+        """The tool component a ``toolComponent`` reference names (§3.54), or the driver."""
+        if reference is None:
+            return self.driver
+        index = reference.get("index")
+        if isinstance(index, int):
+            ok = 0 <= index < len(self.extensions)
+            return self.extensions[index] if ok else {}
+        for key in ("guid", "name"):
+            wanted = reference.get(key)
+            if wanted is not None:
+                found = [c for c in (self.driver, *self.extensions) if c.get(key) == wanted]
+                return found[0] if found else {}
+        return self.driver
+
     def _rule(self, result: dict[str, Any]) -> dict[str, Any]:
-        """The rule descriptor the result refers to, or ``{}`` (§3.27.5-7)."""
-        index = result.get("ruleIndex", result.get("rule", {}).get("index"))
-        if isinstance(index, int) and 0 <= index < len(self.rules):
-            return self.rules[index]
-        wanted = result.get("ruleId") or result.get("rule", {}).get("id")
+        """The rule descriptor the result refers to, or ``{}`` (§3.27.5-7, §3.52)."""
+        reference = result.get("rule", {})
+        rules = self._component(reference.get("toolComponent")).get("rules", [])
+        index = result.get("ruleIndex", reference.get("index"))
+        if isinstance(index, int) and 0 <= index < len(rules):
+            rule: dict[str, Any] = rules[index]
+            return rule
+        wanted = result.get("ruleId") or reference.get("id")
         if not wanted:
             return {}
-        by_id = self.rules_by_id
+        by_id = {r["id"]: r for r in rules if "id" in r}
         return by_id.get(wanted) or by_id.get(wanted.split("/")[0]) or {}
 
     def _file(self, location: dict[str, Any], depth: int) -> Path | None:
@@ -223,11 +275,19 @@ class _Run:
         return base / path if base is not None else None
 
     def _base(self, base_id: str | None, depth: int) -> Path | None:
-        """The directory ``base_id`` stands for (§3.14.14); unknown ids are ``root``."""
+        """The directory ``base_id`` stands for (§3.14.14); unknown ids, and none, are the
+        directory the tool ran in (``base``)."""
         entry = self.bases.get(base_id) if base_id is not None else None
         if entry is None or "uri" not in entry:
-            return self.root
+            return self.base
         return self._file(entry, depth + 1)
+
+
+def _suppressed(result: dict[str, Any]) -> bool:
+    """Whether ``result`` is suppressed (§3.27.23): suppressions, none under review or rejected."""
+    suppressions = result.get("suppressions") or []
+    pending = ("underReview", "rejected")
+    return bool(suppressions) and not any(s.get("status") in pending for s in suppressions)
 
 
 def _physical_location(result: dict[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,11 @@ class TestCounts:
     collection; ``xfailed`` tests count as skipped in JUnit and are reported apart when
     pytest marks them; ``xpassed`` are unexpected passes (a failure under ``xfail_strict``,
     which pytest then reports as ``failed``). ``total`` includes every category.
+
+    ``subtests_passed`` and ``subtests_failed`` count pytest's subtests (``subtests``
+    fixture, ``unittest`` ``subTest``). As in pytest's own summary line, each failed subtest
+    is also one of ``failed``, while ``subtests_passed`` is apart from ``passed`` (pytest
+    counts passed subtests only when run with ``-q`` or ``-v``).
     """
 
     __test__ = False  # not a pytest test class
@@ -91,6 +96,8 @@ class TestCounts:
     skipped: int
     xfailed: int = 0
     xpassed: int = 0
+    subtests_passed: int = 0
+    subtests_failed: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

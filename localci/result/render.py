@@ -26,6 +26,8 @@ def metrics_summary(stage: StageResult) -> str:
                 (t.skipped, "skipped"),
                 (t.xfailed, "xfailed"),
                 (t.xpassed, "xpassed"),
+                (t.subtests_passed, "subtests passed"),
+                (t.subtests_failed, "subtests failed"),
             )
             if n
         ]
