@@ -176,6 +176,7 @@ def _freeze_stage(s: Mapping[str, Any]) -> StageConfig:
         severity=s.get("severity", "warning"),
         skip_if_missing=s.get("skip_if_missing", False),
         inputs=tuple(s.get("inputs", [])),
+        report_exit_codes=frozenset(s["report_exit_codes"]) if "report_exit_codes" in s else None,
     )
 
 

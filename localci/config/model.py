@@ -46,7 +46,8 @@ class StageConfig:
     passed before the stage starts; ``after`` only orders (whatever their outcome).
     Thresholds apply by kind:
     ``min_percent`` (coverage), ``max_failures`` (tests), ``max_findings`` + ``severity``
-    (lint).
+    (lint). ``report_exit_codes`` are the exit codes after which the tool has written its
+    report (``None``: the tool's defaults, :mod:`localci.reports.exits`).
     """
 
     name: str
@@ -65,6 +66,7 @@ class StageConfig:
     severity: Severity = "warning"
     skip_if_missing: bool = False
     inputs: tuple[str, ...] = ()
+    report_exit_codes: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

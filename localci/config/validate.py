@@ -126,6 +126,8 @@ def _check_stage(stage: Mapping[str, Any], base: KeyPath, names: list[str], fail
     for key, wanted in _THRESHOLD_KIND.items():
         if key in stage and kind != wanted:
             fail(base + (key,), f"`{key}` applies to {wanted} stages, not {kind}")
+    if "report_exit_codes" in stage and stage.get("report") is None:
+        fail(base + ("report_exit_codes",), "applies to stages with a `report`")
 
 
 def _find_cycle(stages: Sequence[Mapping[str, Any]]) -> list[str] | None:

@@ -104,6 +104,9 @@ def _parse_generic(tree: Element, *, root: Path, base: Path) -> ReportData:
     counts: Counter[str] = Counter()
     findings: list[Finding] = []
     for suite, case in _suites_and_cases(tree):
+        if len(case) == 0 and "status" not in case.attrib and "result" not in case.attrib:
+            counts["passed"] += 1  # nearly every case of a large report
+            continue
         results = case_results(case)
         counts[_outcome(case, results)] += 1
         if any(isinstance(r, (Failure, Error)) for r in results):

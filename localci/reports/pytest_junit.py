@@ -93,12 +93,17 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     cases: list[_Case] = []
+    passed = 0
+    modules: _Modules = {}
     for element in tree.iter("testcase"):
-        results = case_results(element)
-        case = _Case.of(element, results, root=root, base=base)
+        results = case_results(element) if len(element) else None
+        if not results:  # nearly every case of a large report: counted without objects
+            passed += 1
+            continue
+        case = _Case.of(element, results, root=root, base=base, modules=modules)
         counts.update(case.outcomes(seen))
-        if case.results:
-            cases.append(case)
+        cases.append(case)
+    counts["passed"] += passed
     console = read_pytest_log(log) if log is not None else None
     subfailed = _subtest_descriptions(cases, console)
     for case in cases:
@@ -164,11 +169,12 @@ class _Case:
     line_attr: int | None
 
     @classmethod
-    def of(cls, element: Element, results: list[Result], *, root: Path, base: Path) -> _Case:
+    def of(
+        cls, element: Element, results: list[Result], *, root: Path, base: Path, modules: _Modules
+    ) -> _Case:
         classname, name = element.get("classname", ""), element.get("name", "")
-        test_id, path = (None, None)
-        if results:  # only cases with an outcome child need a location
-            test_id, path = _locate(classname, name, element.get("file"), root, base)
+        where = _Where(root=root, base=base, modules=modules)
+        test_id, path = _locate(classname, name, element.get("file"), where)
         return cls(
             key=(classname, name),
             results=tuple(results),
@@ -188,11 +194,13 @@ class _Case:
         return len(failures) if len(failures) > 1 else 0
 
     def outcomes(self, seen: set[tuple[str, str]]) -> Counter[str]:
-        """This element's contribution to the counts; ``seen`` holds earlier elements' keys.
+        """This element's contribution to the counts; ``seen`` holds the keys of earlier
+        elements with an outcome child.
 
         An element whose only children are tear-down errors also stands for its call,
         which passed, unless an earlier element with the same name already counted it
-        (pytest's second element after a failed call).
+        (pytest's second element after a failed call, whose first element holds the
+        ``<failure>``; after a passed call the error goes into the test's own element).
         """
         out = Counter(_category(result) for result in self.results)
         teardown_only = all(_is_teardown(r) for r in self.results)
@@ -260,8 +268,21 @@ def _is_teardown(result: Result) -> bool:
     return isinstance(result, Error) and (result.message or "").startswith(_TEARDOWN)
 
 
+_Modules = dict[tuple[tuple[str, ...], bool], tuple[str, list[str], str | None]]
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where test files are looked up: ``root`` (the repository), ``base`` (pytest's
+    rootdir), and the modules already found in this report."""
+
+    root: Path
+    base: Path
+    modules: _Modules
+
+
 def _locate(
-    classname: str, name: str, file_attr: str | None, root: Path, base: Path
+    classname: str, name: str, file_attr: str | None, where: _Where
 ) -> tuple[str | None, str | None]:
     """The pytest node id and the test file (relative to ``root``, if it exists there).
 
@@ -274,14 +295,21 @@ def _locate(
     if file_attr:  # xunit1: relative to pytest's rootdir, with the OS's separators
         module = file_attr.replace("\\", "/")
         rest = segments[len(PurePosixPath(module).with_suffix("").parts) :]
+        path = _repository_path(module, where)
     else:
-        module, rest = _split_module(segments, base, collection=not classname)
+        key = (tuple(segments), not classname)
+        if key not in where.modules:
+            module, rest = _split_module(segments, where.base, collection=not classname)
+            where.modules[key] = (module, rest, _repository_path(module, where))
+        module, rest, path = where.modules[key]
     if not module:
         return None, None
-    test_id = "::".join([module, *rest, *leaf])
-    found = base / module
-    path = relative_path(found, root) if is_file(found) else None
-    return test_id, path
+    return "::".join([module, *rest, *leaf]), path
+
+
+def _repository_path(module: str, where: _Where) -> str | None:
+    found = where.base / module
+    return relative_path(found, where.root) if module and is_file(found) else None
 
 
 def _split_module(segments: list[str], base: Path, *, collection: bool) -> tuple[str, list[str]]:

@@ -3,11 +3,14 @@
 The rules, by kind:
 
 - ``command``: exit 0 passes, anything else fails.
-- ``tests`` / ``lint``: exit 0 or 1 means the tool ran and reported (pytest and ruff exit 1
-  when they found failures); the report and thresholds decide. Other exit codes are an
-  ``error`` (pytest: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected).
-- ``coverage``: exit 0 or 2 (coverage.py's "below fail_under") reported; 1 is an error.
+- ``tests`` / ``lint`` / ``coverage``: an exit code in the stage's ``report_exit_codes``
+  (default: the tool's own, :mod:`localci.reports.exits`: pytest 0-1, mocha the number of
+  failures, nextest 100, PHPUnit 2, coverage.py 0 and 2, ...) means the tool ran and wrote
+  its report; the report and thresholds decide. Any other code is an ``error``, explained
+  in the tool's words (pytest's exit codes, coverage.py's message and fix), with the
+  findings of the report when the tool wrote one anyway (pytest's collection errors).
 - A report that is missing or malformed is an ``error`` with the parser's explanation.
+- Paths in findings are relative to the repository root, also for a stage with ``cwd``.
 - A timeout is ``timed_out``; a stage stopped by Ctrl-C or ``--fail-fast`` is ``error``.
 """
 
@@ -34,14 +37,6 @@ __all__ = ["MAX_FINDINGS", "StageContext", "expand", "run_stage", "stage_env"]
 
 MAX_FINDINGS = 1000
 """Findings kept per stage in a result; ``findings_total`` keeps the real count."""
-
-_REPORTED_EXIT = {"tests": (0, 1), "lint": (0, 1), "coverage": (0, 2)}
-_PYTEST_EXIT = {
-    2: "pytest was interrupted (exit code 2)",
-    3: "pytest hit an internal error (exit code 3)",
-    4: "pytest was called with bad arguments (exit code 4)",
-    5: "pytest collected no tests (exit code 5)",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,25 +175,35 @@ def _judge_report(
     tail: Mapping[str, object],
 ) -> StageResult:
     from localci.reports import parse_report
+    from localci.reports.exits import explain_exit, report_exit_codes
 
     code = outcome.exit_code
     assert stage.report is not None
-    if code not in _REPORTED_EXIT[stage.kind]:
-        reason = _PYTEST_EXIT.get(code) if stage.kind == "tests" else None
-        return base.finish(status="error", reason=reason or _exit_reason(code), **common, **tail)
+    words = stage.run.split() if isinstance(stage.run, str) else stage.run
+    codes = stage.report_exit_codes or report_exit_codes(stage.kind, words)
     path = Path(expand(stage.report.path, ctx))
     if not path.is_absolute():
         path = ctx.workspace / path
+    cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
+    log = ctx.logs / f"{stage.name}.log"
+    data, problem = None, ""
     try:
-        data = parse_report(stage.report.format, path, root=ctx.workspace)
+        data = parse_report(stage.report.format, path, root=ctx.workspace, base=cwd, log=log)
     except ReportError as exc:
-        return base.finish(status="error", reason=exc.message, **common, **tail)
+        problem = exc.message
+    if code not in codes:
+        reason = explain_exit(stage.kind, words, code, outcome.tail, ctx.workspace)
+        found = _kept_findings(data.findings, ctx) if data is not None else {}
+        return base.finish(
+            status="error", reason=reason or _exit_reason(code), **found, **common, **tail
+        )
+    if data is None:
+        return base.finish(status="error", reason=problem, **common, **tail)
     metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
     thresholds = evaluate(stage, metrics)
-    findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in data.findings))
-    kept = {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
+    kept = _kept_findings(data.findings, ctx)
     failed = [describe_failure(t) for t in thresholds if not t.passed]
-    if not failed and code not in (0, 2) and _report_is_clean(metrics):
+    if not failed and code != 0 and _report_is_clean(metrics):
         failed = [f"{_exit_reason(code)} although its report shows no failures"]
     if failed:
         return base.finish(
@@ -211,6 +216,11 @@ def _judge_report(
             **tail,
         )
     return base.finish(status="passed", metrics=metrics, thresholds=thresholds, **kept, **common)
+
+
+def _kept_findings(found: tuple[Finding, ...], ctx: StageContext) -> dict[str, object]:
+    findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in found))
+    return {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
 
 
 def _redact_finding(finding: Finding, redact: Redactor) -> Finding:
