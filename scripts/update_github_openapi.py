@@ -88,6 +88,9 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("post", "/app/installations/{installation_id}/access_tokens"),
     # Rate limits: https://docs.github.com/rest/rate-limit/rate-limit
     ("get", "/rate_limit"),
+    # Artifact attestations: https://docs.github.com/rest/repos/attestations
+    ("post", "/repos/{owner}/{repo}/attestations"),
+    ("get", "/repos/{owner}/{repo}/attestations/{subject_digest}"),
 )
 
 _DEFAULT_OUT = Path(__file__).resolve().parent.parent / "tests/github_double/openapi"

@@ -1,18 +1,12 @@
-"""Sign a result as an in-toto Statement with Sigstore, and verify such a signature.
+"""Sign in-toto Statements with Sigstore, and verify such signatures.
 
-The only module that imports sigstore (DESIGN.md, "What is signed"). A result document
-becomes an in-toto Statement v1 (github.com/in-toto/attestation, spec/v1/statement.md)::
-
-    {"_type": "https://in-toto.io/Statement/v1",
-     "subject": [{"name": "git+<repo-url>@<commit>",
-                  "digest": {"sha256": sha256(RFC 8785 canonical result JSON)}}],
-     "predicateType": "urn:localci:predicate:result:v1",
-     "predicate": <the result document>}
-
-sigstore signs it as a DSSE envelope and returns a v0.3 bundle. Verification here checks
-the signature, certificate chain, SCT and transparency-log proofs against a trust root and
-reports who signed (certificate SAN and OIDC issuer); deciding whether that signer is
-allowed, and whether the subject matches, is the caller's job (:func:`signer_matches`,
+The only module that talks to Sigstore (what is signed: :mod:`localci.attest.statements`).
+:func:`sign_statements` signs several Statements in one session: one identity token, one
+short-lived Fulcio certificate, one Rekor entry per DSSE envelope; each comes back as a
+v0.3 bundle. :func:`verify_bundle` checks the signature, certificate chain, SCT and
+transparency-log proofs against a trust root and reports who signed (certificate SAN and
+OIDC issuer); deciding whether that signer is allowed, and whether the subject matches, is
+the caller's job (:func:`~localci.attest.certs.signer_matches`,
 :meth:`VerifiedStatement.subject_matches_predicate`), so a rejected signer can be named.
 
 Every failure is a :class:`~localci.errors.LocalciError`; no message ever contains the
@@ -21,18 +15,18 @@ identity token.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 from cryptography import x509
-from cryptography.hazmat import asn1
+from cryptography.hazmat.primitives.serialization import Encoding
 from sigstore import dsse, oidc
 
 # sigstore 4.x raises these from its public signing API but only defines them privately.
@@ -45,6 +39,15 @@ from sigstore.models import Bundle, ClientTrustConfig
 from sigstore.sign import SigningContext
 from sigstore.verify import Verifier
 
+from localci.attest.certs import cert_identity, cert_issuer, signer_matches
+from localci.attest.statements import (
+    PREDICATE_TYPE,
+    STATEMENT_TYPE,
+    build_statement,
+    result_digest,
+    subject_name,
+    subjects_for,
+)
 from localci.errors import (
     DeliveryError,
     InternalError,
@@ -52,7 +55,6 @@ from localci.errors import (
     UsageError,
     VerificationError,
 )
-from localci.result.digest import canonical_json, sha256_hex
 
 __all__ = [
     "DSSE_PAYLOAD_TYPE",
@@ -62,55 +64,22 @@ __all__ = [
     "SigningOptions",
     "VerifiedStatement",
     "build_statement",
-    "canonical_json",
     "resolve_identity_token",
     "result_digest",
     "sign_statement",
+    "sign_statements",
     "signer_matches",
     "subject_name",
     "verify_bundle",
 ]
 
-PREDICATE_TYPE = "urn:localci:predicate:result:v1"
-"""``predicateType`` of a signed localci result, version 1 of the result schema."""
-
-STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 DSSE_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 """The DSSE ``payloadType`` of an in-toto Statement (in-toto attestation, envelope.md)."""
 
-_SAN_OTHERNAME_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
-_ISSUER_V2_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")  # DER UTF8String
-_ISSUER_V1_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")  # raw bytes (deprecated)
 _HOW_TO_AUTHENTICATE = (
     "Pass --identity-token or set SIGSTORE_ID_TOKEN; in GitHub Actions grant "
     "`permissions: id-token: write`; on a laptop use the interactive browser sign-in."
 )
-
-
-result_digest = sha256_hex
-"""Lower-case hex sha256 of the RFC 8785 canonical JSON of a document (the subject digest)."""
-
-
-def subject_name(repo_url: str | None, commit: str) -> str:
-    """``git+<repo-url>@<commit>``; ``repo-url`` is ``local`` for a repository without one."""
-    return f"git+{repo_url or 'local'}@{commit}"
-
-
-def build_statement(
-    result_doc: Mapping[str, Any], *, repo_url: str | None, commit: str
-) -> dsse.Statement:
-    """The in-toto Statement v1 for ``result_doc`` (shape in the module docstring).
-
-    The commit is in the subject name, not the digest set: sigstore's DigestSet accepts
-    only sha256/384/512 and sha3, not ``gitCommit``.
-
-    :raises InternalError: ``result_doc`` is not canonicalizable JSON.
-    """
-    subject = dsse.Subject(
-        name=subject_name(repo_url, commit),
-        digest=dsse.DigestSet({"sha256": result_digest(result_doc)}),
-    )
-    return dsse.StatementBuilder([subject], PREDICATE_TYPE, dict(result_doc)).build()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +100,7 @@ class SigningOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class SignedBundle:
-    """The outcome of :func:`sign_statement`."""
+    """The outcome of :func:`sign_statement`, one per statement."""
 
     bundle_json: str
     """The Sigstore bundle, v0.3 JSON (``application/vnd.dev.sigstore.bundle.v0.3+json``)."""
@@ -139,6 +108,8 @@ class SignedBundle:
     """The signing certificate's SAN: an email or a workflow URI."""
     issuer: str
     """The OIDC issuer recorded in the certificate."""
+    certificate_sha256: str = ""
+    """Hex sha256 of the signing certificate (DER): equal for one signing session."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,20 +124,25 @@ class VerifiedStatement:
     """The signing certificate's SAN."""
     issuer: str
     """The OIDC issuer from extension 1.3.6.1.4.1.57264.1.8 (else .1.1)."""
+    certificate_sha256: str = ""
+    """Hex sha256 of the signing certificate (DER)."""
 
     def subject_matches_predicate(self) -> bool:
-        """True when the statement has exactly one subject and its sha256 digest is
-        :func:`result_digest` of the predicate (sigstore's ``verify_dsse`` leaves this
-        to the caller)."""
-        subjects = self.statement.get("subject")
-        if not isinstance(subjects, list) or len(subjects) != 1:
+        """True when the subjects are exactly those localci writes for the predicate, a
+        result document: its sha256 (RFC 8785) under ``git+<repo>@<commit>`` and the
+        commit's lookup key (:func:`~localci.attest.statements.subjects_for`).
+        sigstore's ``verify_dsse`` leaves the subject to the caller."""
+        predicate = self.statement.get("predicate")
+        if not isinstance(predicate, dict):
             return False
-        digest = subjects[0].get("digest") if isinstance(subjects[0], dict) else None
+        git = predicate.get("git")
+        if not isinstance(git, dict) or not isinstance(git.get("commit"), str):
+            return False
         try:
-            expected = result_digest(self.statement.get("predicate"))
-        except InternalError:
+            expected = subjects_for(predicate, repo_url=git.get("repository"), commit=git["commit"])
+        except (InternalError, UnicodeError):
             return False
-        return isinstance(digest, dict) and digest.get("sha256") == expected
+        return self.statement.get("subject") == expected
 
 
 def _diagnostics(exc: BaseException) -> str:
@@ -309,10 +285,18 @@ def _redacted(error: LocalciError, token: str) -> LocalciError:
 
 
 def sign_statement(statement: dsse.Statement, options: SigningOptions) -> SignedBundle:
-    """Sign ``statement`` as a DSSE envelope with a short-lived Fulcio certificate and log
-    it in Rekor, on the instance ``options`` select (trust config file, else staging,
-    else production).
+    """Sign one statement; see :func:`sign_statements`."""
+    return sign_statements([statement], options)[0]
 
+
+def sign_statements(
+    statements: Sequence[dsse.Statement], options: SigningOptions
+) -> list[SignedBundle]:
+    """Sign each statement as a DSSE envelope in one session: one identity token and one
+    short-lived Fulcio certificate for all, one Rekor entry each, on the instance
+    ``options`` select (trust config file, else staging, else production).
+
+    :returns: one bundle per statement, in order.
     :raises UsageError: no usable identity token or trust config; the token was refused.
     :raises DeliveryError: Sigstore could not be reached.
     :raises VerificationError: the instance returned material its trust root rejects.
@@ -326,9 +310,10 @@ def sign_statement(statement: dsse.Statement, options: SigningOptions) -> Signed
     try:
         context = SigningContext.from_trust_config(trust)
         # Keep cache=True: in sigstore 4.5.1 cache=False makes a new key per access and
-        # yields bundles whose signature does not match the certificate.
+        # yields bundles whose signature does not match the certificate. With the cache,
+        # every statement here is signed under the same certificate.
         with context.signer(token) as signer:
-            bundle = signer.sign_dsse(statement)
+            bundles = [signer.sign_dsse(statement) for statement in statements]
     except (
         SigstoreError,
         FulcioClientError,
@@ -339,10 +324,21 @@ def sign_statement(statement: dsse.Statement, options: SigningOptions) -> Signed
         ValueError,
     ) as exc:
         raise _redacted(_signing_error(exc), str(token)) from exc
+    return [_signed(bundle) for bundle in bundles]
+
+
+def _signed(bundle: Bundle) -> SignedBundle:
     cert = bundle.signing_certificate
     return SignedBundle(
-        bundle_json=bundle.to_json(), identity=_cert_identity(cert), issuer=_cert_issuer(cert)
+        bundle_json=bundle.to_json(),
+        identity=cert_identity(cert),
+        issuer=cert_issuer(cert),
+        certificate_sha256=_fingerprint(cert),
     )
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
 class _AnyIdentity:
@@ -364,7 +360,7 @@ def verify_bundle(
 
     Checks the certificate chain at the logged time, the SCT, the Rekor inclusion proof,
     checkpoint and promise, and the DSSE signature. Not checked: who signed (see
-    :func:`signer_matches`) and the statement's subject (see
+    :func:`~localci.attest.certs.signer_matches`) and the statement's subject (see
     :meth:`VerifiedStatement.subject_matches_predicate`).
 
     :param offline: use the cached or bundled TUF trust root instead of refreshing it.
@@ -396,71 +392,7 @@ def verify_bundle(
     return VerifiedStatement(
         payload_type=payload_type,
         statement=statement,
-        identity=_cert_identity(cert),
-        issuer=_cert_issuer(cert),
+        identity=cert_identity(cert),
+        issuer=cert_issuer(cert),
+        certificate_sha256=_fingerprint(cert),
     )
-
-
-def _cert_identity(cert: x509.Certificate) -> str:
-    """The first SAN of a Fulcio certificate: email, URI, or Sigstore OtherName."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names: list[str] = [
-            *san.get_values_for_type(x509.RFC822Name),
-            *san.get_values_for_type(x509.UniformResourceIdentifier),
-        ]
-        names += [
-            asn1.decode_der(str, other.value)
-            for other in san.get_values_for_type(x509.OtherName)
-            if other.type_id == _SAN_OTHERNAME_OID
-        ]
-    except (x509.ExtensionNotFound, ValueError) as exc:
-        raise VerificationError(f"the signing certificate names no signer: {exc}") from exc
-    if not names:
-        raise VerificationError("the signing certificate names no signer")
-    return names[0]
-
-
-def _cert_issuer(cert: x509.Certificate) -> str:
-    """The OIDC issuer: extension .1.8 (DER UTF8String), else legacy .1.1 (raw UTF-8)."""
-    for oid in (_ISSUER_V2_OID, _ISSUER_V1_OID):
-        try:
-            ext = cert.extensions.get_extension_for_oid(oid).value
-        except x509.ExtensionNotFound:
-            continue
-        if isinstance(ext, x509.UnrecognizedExtension):
-            try:
-                return (
-                    asn1.decode_der(str, ext.value) if oid == _ISSUER_V2_OID else ext.value.decode()
-                )
-            except ValueError as exc:
-                raise VerificationError(f"malformed OIDC issuer extension: {exc}") from exc
-    raise VerificationError("the signing certificate names no OIDC issuer")
-
-
-def signer_matches(
-    identity: str,
-    issuer: str,
-    *,
-    identity_exact: str | None = None,
-    identity_regex: str | None = None,
-    expected_issuer: str,
-) -> bool:
-    """Whether a signer (certificate SAN ``identity``, OIDC ``issuer``) is the allowed one.
-
-    The issuer must equal ``expected_issuer``; the identity must equal ``identity_exact``
-    or match ``identity_regex`` as a whole (``re.fullmatch``). Give exactly one of the two.
-
-    :raises UsageError: neither or both identity forms, or an invalid regex.
-    """
-    if (identity_exact is None) == (identity_regex is None):
-        raise UsageError("give exactly one of identity_exact and identity_regex")
-    if issuer != expected_issuer:
-        return False
-    if identity_exact is not None:
-        return identity == identity_exact
-    assert identity_regex is not None
-    try:
-        return re.fullmatch(identity_regex, identity) is not None
-    except re.error as exc:
-        raise UsageError(f"invalid identity regex {identity_regex!r}: {exc}") from exc

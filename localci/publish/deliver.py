@@ -18,7 +18,7 @@ from typing import Any, Literal
 from localci import git as gitrepo
 from localci.config.loader import PublishConfig
 from localci.errors import EXIT_DELIVERY, EXIT_OK, EXIT_USAGE, DeliveryError, LocalciError
-from localci.publish.notes import Note, publish_note
+from localci.publish.notes import Note, note_from_doc, publish_note
 from localci.publish.payloads import check_run_payload, status_payload
 from localci.publish.spool import SpoolEntry, list_entries, new_entry, remove_entry, spool
 from localci.result.digest import sha256_hex
@@ -175,7 +175,7 @@ def _publish_notes(root: Path, sha: str, note: Note, options: PublishOptions) ->
 
 
 def _note_doc(note: Note) -> dict[str, Any]:
-    return {"result": dict(note.result), "bundle": dict(note.bundle) if note.bundle else None}
+    return note.to_doc()
 
 
 def github_settings(options: PublishOptions) -> Any:
@@ -320,7 +320,7 @@ def drain_spool(root: Path, options: PublishOptions) -> list[ChannelOutcome]:
     store = Store(root)
     outcomes: list[ChannelOutcome] = []
     for entry in list_entries(store):
-        note = Note(result=entry.note["result"], bundle=entry.note.get("bundle"))
+        note = note_from_doc(entry.note)
         entry_options = _options_for(entry, options)
         if entry.channel == "notes":
             report = [_publish_notes(root, entry.sha, note, entry_options)]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from localci.errors import DeliveryError, LocalciError, UsageError
 from localci.publish.deliver import PublishOptions
-from localci.publish.notes import Note, fetch_note
+from localci.publish.notes import Note, fetch_note, note_from_doc
 from localci.publish.post import load_note
 from localci.result.store import Store
 
@@ -35,6 +35,9 @@ class Fetched:
             "tried": list(self.tried),
             "result": dict(self.note.result),
             "bundle": dict(self.note.bundle) if self.note.bundle else None,
+            "test_result_bundle": (
+                dict(self.note.test_result_bundle) if self.note.test_result_bundle else None
+            ),
         }
 
 
@@ -87,4 +90,4 @@ def _from_check_run(sha: str, options: PublishOptions, tried: list[str]) -> Note
     if doc is None or not isinstance(doc.get("result"), dict):
         tried.append(f"check_run: no {options.publish.check_name!r} Check Run with a result")
         return None
-    return Note(result=doc["result"], bundle=doc.get("bundle"))
+    return note_from_doc(doc)

@@ -300,6 +300,20 @@ class GitHubClient:
 
         return self._call("read the Check Run", newest)
 
+    def rest(self, what: str, verb: str, path: str, *, body: Any = None, query: Any = None) -> Any:
+        """A JSON request to ``path`` under the repository (``/attestations`` ->
+        ``/repos/{owner}/{repo}/attestations``) with the same retries; the parsed answer.
+
+        :raises UsageError, DeliveryError: as for the other calls (``what`` names it).
+        """
+        url = f"/repos/{self.settings.repo}{path}"
+
+        def send() -> Any:
+            self.requests += 1
+            return self._gh.requester.requestJsonAndCheck(verb, url, query, None, body)[1]
+
+        return self._call(what, send)
+
     # -- retrying ------------------------------------------------------------------------
 
     def _call(

@@ -3,7 +3,8 @@
 One note per commit under ``refs/notes/localci`` (configurable). The note is one JSON
 document (:data:`NOTE_FORMAT`)::
 
-    {"format": "localci-note/v1", "result": {...}, "bundle": {...} | null}
+    {"format": "localci-note/v1", "result": {...}, "bundle": {...} | null,
+     "test_result_bundle": {...}}          (the last key only when signed; optional in v1)
 
 Publishing needs only the user's ordinary git credentials, so it works on any git host
 and in a pre-push hook (before the commits reach GitHub). Concurrent publishers do not
@@ -22,7 +23,15 @@ from typing import Any
 from localci import git as gitrepo
 from localci.errors import DeliveryError, GitError
 
-__all__ = ["NOTE_FORMAT", "PUSH_ATTEMPTS", "Note", "fetch_note", "parse_note", "publish_note"]
+__all__ = [
+    "NOTE_FORMAT",
+    "PUSH_ATTEMPTS",
+    "Note",
+    "fetch_note",
+    "note_from_doc",
+    "parse_note",
+    "publish_note",
+]
 
 NOTE_FORMAT = "localci-note/v1"
 PUSH_ATTEMPTS = 5
@@ -30,20 +39,33 @@ PUSH_ATTEMPTS = 5
 
 @dataclass(frozen=True, kw_only=True)
 class Note:
-    """A note's content: the result document and, when signed, its bundle (parsed JSON)."""
+    """A note's content: the result document and, when signed, its bundle and the bundle
+    of the in-toto test-result Statement signed with it (parsed JSON)."""
 
     result: Mapping[str, Any]
     bundle: Mapping[str, Any] | None = None
+    test_result_bundle: Mapping[str, Any] | None = None
 
     def bundle_json(self) -> str | None:
         """The bundle as JSON text, as the verifier takes it."""
         return json.dumps(self.bundle) if self.bundle is not None else None
 
+    def test_result_bundle_json(self) -> str | None:
+        """The test-result bundle as JSON text, as the verifier takes it."""
+        tests = self.test_result_bundle
+        return json.dumps(tests) if tests is not None else None
+
+    def to_doc(self) -> dict[str, Any]:
+        """The note as a JSON object (the test-result bundle only when there is one)."""
+        doc = {"format": NOTE_FORMAT, "result": self.result, "bundle": self.bundle}
+        if self.test_result_bundle is not None:
+            doc["test_result_bundle"] = self.test_result_bundle
+        return doc
+
 
 def render_note(note: Note) -> str:
     """The note's text (compact JSON, one line)."""
-    doc = {"format": NOTE_FORMAT, "result": note.result, "bundle": note.bundle}
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(note.to_doc(), separators=(",", ":"), ensure_ascii=False)
 
 
 def parse_note(text: str) -> Note | None:
@@ -56,8 +78,17 @@ def parse_note(text: str) -> Note | None:
         return None
     if not isinstance(doc.get("result"), dict):
         return None
-    bundle = doc.get("bundle")
-    return Note(result=doc["result"], bundle=bundle if isinstance(bundle, dict) else None)
+    return note_from_doc(doc)
+
+
+def note_from_doc(doc: Mapping[str, Any]) -> Note:
+    """A :class:`Note` from its JSON object; non-object bundles count as absent."""
+    bundle, tests = doc.get("bundle"), doc.get("test_result_bundle")
+    return Note(
+        result=doc["result"],
+        bundle=bundle if isinstance(bundle, dict) else None,
+        test_result_bundle=tests if isinstance(tests, dict) else None,
+    )
 
 
 def publish_note(root: Path, commit: str, note: Note, *, remote: str | None, ref: str) -> bool:

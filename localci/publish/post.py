@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from localci.attest.document import bundle_path_for, read_bundle
+from localci.attest.document import bundle_path_for, read_bundle, test_result_bundle_path_for
 from localci.errors import LocalciError
 from localci.publish.deliver import (
     ChannelOutcome,
@@ -27,13 +27,18 @@ BRIEF_WAIT = 5.0
 
 
 def load_note(result_path: Path) -> Note:
-    """The note for a stored result: the document and, when present, its bundle.
+    """The note for a stored result: the document and, when present, its bundles.
 
     :raises UsageError: for an invalid result or bundle file.
     """
     _, doc = load_result_file(result_path)
     bundle = read_bundle(bundle_path_for(result_path))
-    return Note(result=doc, bundle=json.loads(bundle) if bundle else None)
+    tests = read_bundle(test_result_bundle_path_for(result_path))
+    return Note(
+        result=doc,
+        bundle=json.loads(bundle) if bundle else None,
+        test_result_bundle=json.loads(tests) if tests else None,
+    )
 
 
 def post_result(root: Path, result_path: Path, options: PublishOptions) -> PublishReport:

@@ -4,7 +4,8 @@ Layout::
 
     .localci/.gitignore              "*": the folder never enters a commit
     .localci/runs/<run-id>/          stage logs (<stage>.log), reports/, result.json
-    .localci/results/<sha>.json      the latest result for a commit
+    .localci/results/<sha>.json      the latest result for a commit, as RFC 8785 canonical
+                                     JSON: the exact bytes whose sha256 is signed
     .localci/results/<sha>.sigstore.json   its Sigstore bundle, when signed
     .localci/spool/                  posts not yet delivered
 
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from localci.errors import InternalError, UsageError
-from localci.fsutil import atomic_write_json, atomic_write_text
+from localci.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
+from localci.result.digest import canonical_json
 from localci.result.model import Result, result_from_dict, result_to_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
@@ -115,10 +117,20 @@ class Store:
     def bundle_path(self, sha: str) -> Path:
         return self.results / f"{sha}.sigstore.json"
 
+    def test_result_bundle_path(self, sha: str) -> Path:
+        """The bundle of the in-toto test-result Statement signed beside the result."""
+        return self.results / f"{sha}.test-result.sigstore.json"
+
+    def bundle_paths(self, sha: str) -> tuple[Path, ...]:
+        """Every bundle that belongs to the result for ``sha``."""
+        return (self.bundle_path(sha), self.test_result_bundle_path(sha))
+
     def write_result(self, result: Result, *, run_dir: Path | None = None) -> dict[str, Any]:
         """Validate ``result`` and write it to ``results/<sha>.json`` (and the run folder).
 
-        A new result replaces the old one for that commit, so a stale bundle is removed.
+        ``results/<sha>.json`` holds the RFC 8785 canonical bytes, so the file's sha256 is
+        the digest a signature's subject names and `sigstore verify` accepts the file as
+        stored. A new result replaces the old one for that commit, so stale bundles go.
 
         :raises InternalError: when the document does not match its schema (a bug).
         """
@@ -129,8 +141,9 @@ class Store:
         self.ensure()
         if run_dir is not None:
             atomic_write_json(run_dir / "result.json", doc)
-        self.bundle_path(result.git.commit).unlink(missing_ok=True)
-        atomic_write_json(self.result_path(result.git.commit), doc)
+        for stale in self.bundle_paths(result.git.commit):
+            stale.unlink(missing_ok=True)
+        atomic_write_bytes(self.result_path(result.git.commit), canonical_json(doc))
         return doc
 
     def find_result(self, ref: str | None) -> Path:

@@ -1,8 +1,8 @@
 """The verifier: does a (signed) result satisfy a policy for the commit being gated?
 
-Every check is reported by name with pass/fail and a reason (DESIGN.md, "What the
-verifier decides"). Integrity checks (``schema``, ``signature``, ``signer``, ``subject``,
-``commit``, ``clean``) fail with exit code 4; policy checks (``complete``, ``age``,
+Every check is reported by name with pass/fail and a reason (docs/, "What the verifier
+decides"). Integrity checks (``schema``, ``signature``, ``signer``, ``subject``,
+``test_result``, ``commit``, ``clean``) fail with exit code 4; policy checks (``complete``, ``age``,
 ``stages``, ``thresholds``) with exit code 1. The document's own ``status`` and
 ``passed`` flags are never trusted: thresholds are recomputed from raw metrics under the
 *policy's* stage configuration, which in a gate comes from the base branch.
@@ -10,6 +10,7 @@ verifier decides"). Integrity checks (``schema``, ``signature``, ``signer``, ``s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,29 +24,19 @@ from localci.errors import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_VERIFICATION,
-    InternalError,
-    VerificationError,
 )
-from localci.result.digest import canonical_json
 from localci.result.model import Result, StageResult, result_from_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
+from localci.verifier.checklist import Check, Checklist
+from localci.verifier.signed import check_signature, check_test_result, real_verify
 
 __all__ = ["CLOCK_SKEW", "INTEGRITY_CHECKS", "Check", "Verdict", "verify_result"]
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a result's ``finished_at`` may lie (clocks differ)."""
 
-INTEGRITY_CHECKS = ("schema", "signature", "signer", "subject", "commit", "clean")
+INTEGRITY_CHECKS = ("schema", "signature", "signer", "subject", "test_result", "commit", "clean")
 """Checks whose failure means the result cannot be trusted at all (exit code 4)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Check:
-    """One named check: ``passed`` and a one-sentence ``reason`` either way."""
-
-    name: str
-    passed: bool
-    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,19 +81,6 @@ class Verdict:
         }
 
 
-@dataclass
-class _Run:
-    """Mutable scratch state while the checks run; frozen into a :class:`Verdict`."""
-
-    checks: list[Check] = field(default_factory=list)
-    signer: str | None = None
-    issuer: str | None = None
-
-    def add(self, name: str, passed: bool, reason: str) -> bool:
-        self.checks.append(Check(name=name, passed=passed, reason=reason))
-        return passed
-
-
 def verify_result(
     *,
     result_doc: Mapping[str, Any],
@@ -115,6 +93,8 @@ def verify_result(
     offline: bool = True,
     now: datetime | None = None,
     verify_bundle: Callable[..., Any] | None = None,
+    test_result_bundle_json: str | None = None,
+    result_bytes: bytes | None = None,
 ) -> Verdict:
     """Check ``result_doc`` (and ``bundle_json``, its Sigstore bundle) for commit ``sha``.
 
@@ -125,13 +105,19 @@ def verify_result(
         ``staging`` selects Sigstore's staging instance; default: public-good.
     :param now: the current time (tests inject it).
     :param verify_bundle: override of :func:`localci.attest.signing.verify_bundle` (tests only).
+    :param test_result_bundle_json: the bundle of the test-result Statement signed with it.
+    :param result_bytes: the stored file's exact bytes, when the result came from a file:
+        their sha256 must be the signed digest (as for ``sigstore verify``).
     :returns: a :class:`Verdict`; never raises for a bad result, only for bad arguments.
     """
-    run = _Run()
+    run = Checklist()
     result = _check_schema(run, result_doc)
-    _check_signature(
-        run, result_doc, bundle_json, policy, trust_config, staging, offline, verify_bundle
+    verify = functools.partial(
+        verify_bundle or real_verify, trust_config=trust_config, staging=staging, offline=offline
     )
+    signed = check_signature(run, result_doc, bundle_json, policy, verify, result_bytes)
+    if signed is not None and result is not None:
+        check_test_result(run, result, signed, test_result_bundle_json, verify)
     if result is not None:
         _check_binding(run, result, policy, sha, tree)
         _check_policy(run, result, policy, now or datetime.now(timezone.utc))
@@ -140,7 +126,7 @@ def verify_result(
     )
 
 
-def _check_schema(run: _Run, doc: Mapping[str, Any]) -> Result | None:
+def _check_schema(run: Checklist, doc: Mapping[str, Any]) -> Result | None:
     errors = schema_errors(RESULT_SCHEMA, doc)
     if errors:
         run.add("schema", False, f"not a valid localci result v1: {errors[0]}")
@@ -149,129 +135,9 @@ def _check_schema(run: _Run, doc: Mapping[str, Any]) -> Result | None:
     return result_from_dict(doc)
 
 
-def _check_signature(
-    run: _Run,
-    doc: Mapping[str, Any],
-    bundle_json: str | None,
-    policy: Config,
-    trust_config: Path | None,
-    staging: bool,
-    offline: bool,
-    verify_bundle: Callable[..., Any] | None,
+def _check_binding(
+    run: Checklist, result: Result, policy: Config, sha: str, tree: str | None
 ) -> None:
-    rules = policy.verify
-    if bundle_json is None:
-        if rules.require_signature:
-            run.add(
-                "signature",
-                False,
-                "the result is unsigned and the policy requires a "
-                "signature (run `localci sign`, or `localci run --sign`)",
-            )
-        else:
-            run.add("signature", True, "unsigned, allowed by require_signature: false")
-        return
-    if verify_bundle is None:
-        from localci.attest.signing import verify_bundle as real_verify
-
-        verify_bundle = real_verify
-    try:
-        verified = verify_bundle(
-            bundle_json, trust_config=trust_config, staging=staging, offline=offline
-        )
-    except VerificationError as exc:
-        # Only a bundle that does not verify fails the check; an unusable trust config or
-        # an unreachable TUF repository is the caller's problem (exit 2 / 5, not 4).
-        run.add("signature", False, exc.message)
-        return
-    run.signer, run.issuer = verified.identity, verified.issuer
-    run.add("signature", True, "the Sigstore bundle verifies under the trust root")
-    _check_signer(run, policy, verified.identity, verified.issuer)
-    _check_subject(run, doc, verified)
-
-
-def _check_signer(run: _Run, policy: Config, identity: str, issuer: str) -> None:
-    from localci.attest.signing import signer_matches
-
-    who = f"{identity} (issuer {issuer})"
-    for allowed in policy.verify.signers:
-        if signer_matches(
-            identity,
-            issuer,
-            identity_exact=allowed.identity,
-            identity_regex=allowed.identity_regex,
-            expected_issuer=allowed.issuer,
-        ):
-            run.add("signer", True, f"{who} is on the allowlist")
-            return
-    if not policy.verify.signers:
-        run.add(
-            "signer",
-            False,
-            f"signed by {who}, but the policy allowlists no signers (verify.signers)",
-        )
-        return
-    same_identity = [s for s in policy.verify.signers if s.identity == identity]
-    if same_identity:
-        expected = ", ".join(s.issuer for s in same_identity)
-        run.add(
-            "signer",
-            False,
-            f"signed by {identity} but through issuer {issuer}; the "
-            f"policy allows that identity only from {expected}",
-        )
-        return
-    run.add("signer", False, f"signed by {who}, who is not on the allowlist")
-
-
-def _check_subject(run: _Run, doc: Mapping[str, Any], verified: Any) -> None:
-    from localci.attest.signing import PREDICATE_TYPE, result_digest
-
-    statement = verified.statement
-    if statement.get("predicateType") != PREDICATE_TYPE:
-        run.add(
-            "subject",
-            False,
-            f"predicate type {statement.get('predicateType')!r} is not {PREDICATE_TYPE}",
-        )
-        return
-    if not verified.subject_matches_predicate():
-        run.add("subject", False, "the statement's subject digest does not match its payload")
-        return
-    predicate = statement.get("predicate")
-    if not _same_json(predicate, doc):
-        run.add(
-            "subject", False, "the stored result differs from the signed one (edited after signing)"
-        )
-        return
-    name = statement["subject"][0].get("name", "")
-    git = doc.get("git")
-    commit = git.get("commit") if isinstance(git, Mapping) else None
-    if not isinstance(commit, str) or not commit or not str(name).endswith(f"@{commit}"):
-        run.add("subject", False, f"the statement names {name!r}, not commit {commit}")
-        return
-    run.add(
-        "subject",
-        True,
-        f"subject sha256 {result_digest(predicate)[:16]}... matches the signed result",
-    )
-
-
-def _same_json(signed: Any, stored: Any) -> bool:
-    """Whether ``stored`` is a JSON object equal to ``signed`` as RFC 8785 JSON.
-
-    A stored document JCS cannot encode (NaN, an integer beyond 2**53, a lone surrogate:
-    all of which ``json.loads`` accepts) equals nothing, rather than crashing the verifier.
-    """
-    if not isinstance(stored, Mapping):
-        return False
-    try:
-        return canonical_json(signed) == canonical_json(dict(stored))
-    except InternalError:  # JCS cannot encode it
-        return False
-
-
-def _check_binding(run: _Run, result: Result, policy: Config, sha: str, tree: str | None) -> None:
     git = result.git
     if git.commit == sha:
         run.add("commit", True, f"the result is for commit {sha}")
@@ -297,7 +163,7 @@ def _check_binding(run: _Run, result: Result, policy: Config, sha: str, tree: st
         run.add("clean", True, "the result was produced from the committed tree")
 
 
-def _check_policy(run: _Run, result: Result, policy: Config, now: datetime) -> None:
+def _check_policy(run: Checklist, result: Result, policy: Config, now: datetime) -> None:
     if result.partial:
         run.add("complete", False, "a partial run (--stage/--skip) never satisfies the gate")
     else:
@@ -328,7 +194,7 @@ def _parse_time(text: str) -> datetime | None:
     return moment.replace(microsecond=micro, tzinfo=timezone.utc)
 
 
-def _check_age(run: _Run, result: Result, policy: Config, now: datetime) -> None:
+def _check_age(run: Checklist, result: Result, policy: Config, now: datetime) -> None:
     finished = _parse_time(result.finished_at)
     if finished is None:
         run.add("age", False, f"finished_at {result.finished_at!r} is not a valid UTC time")
@@ -365,7 +231,7 @@ def _human(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def _check_stages(run: _Run, result: Result, policy: Config) -> None:
+def _check_stages(run: Checklist, result: Result, policy: Config) -> None:
     problems = []
     for name in policy.verify.required_stages:
         stage = result.stage(name)
@@ -380,7 +246,7 @@ def _check_stages(run: _Run, result: Result, policy: Config) -> None:
         run.add("stages", True, f"required stages present: {names}")
 
 
-def _check_thresholds(run: _Run, result: Result, policy: Config) -> None:
+def _check_thresholds(run: Checklist, result: Result, policy: Config) -> None:
     problems: list[str] = []
     for wanted in policy.stages:
         stage = result.stage(wanted.name)

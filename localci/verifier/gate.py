@@ -178,6 +178,7 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
     verdict = verify_result(
         result_doc=fetched.note.result,
         bundle_json=fetched.note.bundle_json(),
+        test_result_bundle_json=fetched.note.test_result_bundle_json(),
         policy=policy,
         sha=target.head,
         tree=tree,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localci import git as gitrepo
-from localci.attest.document import bundle_path_for, read_bundle
+from localci.attest.document import bundle_path_for, read_bundle, test_result_bundle_path_for
 from localci.config.loader import load_config
 from localci.errors import GitError, UsageError
 from localci.result.store import Store, read_result_json
@@ -20,7 +20,9 @@ class VerifyRequest:
     """What to verify.
 
     ``ref``: the commit to verify (sha or revision) in the repository at ``cwd``;
-    ``result`` / ``bundle``: explicit files instead of ``.localci/results``;
+    ``result`` / ``bundle``: explicit files instead of ``.localci/results`` (the
+    test-result bundle is looked up beside ``bundle`` or the result:
+    ``<sha>.test-result.sigstore.json``);
     ``sha`` / ``tree``: the commit and tree being gated (default: resolved with git);
     ``policy``: the config file whose ``verify:`` section applies.
     """
@@ -53,9 +55,14 @@ def run_verify(request: VerifyRequest) -> Verdict:
     bundle_path = request.bundle or bundle_path_for(result_path)
     if request.bundle is not None and not request.bundle.is_file():
         raise UsageError(f"{request.bundle}: no such bundle file")
+    tests_path = test_result_bundle_path_for(
+        bundle_path.with_name(bundle_path.name.removesuffix(".sigstore.json") + ".json")
+    )
     return verify_result(
         result_doc=doc,
+        result_bytes=result_path.read_bytes(),
         bundle_json=read_bundle(bundle_path),
+        test_result_bundle_json=read_bundle(tests_path),
         policy=policy,
         sha=sha,
         tree=tree,

@@ -36,6 +36,7 @@ from .spec import Spec, load_spec
 from .state import (
     ACTIONS_APP_ID,
     App,
+    Attestation,
     CheckRun,
     Commit,
     Installation,
@@ -382,6 +383,12 @@ class GitHubDouble:
                 for r in self.state.check_runs.values()
                 if r.repo is repo and (sha is None or r.head_sha == sha)
             ]
+
+    def attestations(self, full_name: str) -> list[Attestation]:
+        """The repository's stored attestations, oldest first."""
+        with self.state.lock:
+            repo = self._repo(full_name)
+            return [a for a in self.state.attestations if a.repo is repo]
 
     def statuses(self, full_name: str, sha: str) -> list[Status]:
         """The statuses on *sha*, newest first."""

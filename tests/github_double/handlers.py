@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from .call import Call, Reply
 from .ops_apps import create_installation_token, get_app, get_repo_installation
+from .ops_attestations import create_attestation, list_attestations
 from .ops_checks import (
     create_check_run,
     get_check_run,
@@ -46,4 +47,6 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     "apps/get-repo-installation": get_repo_installation,
     "apps/create-installation-access-token": create_installation_token,
     "rate-limit/get": get_rate_limit,
+    "repos/create-attestation": create_attestation,
+    "repos/list-attestations": list_attestations,
 }

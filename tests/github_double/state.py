@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "ACTIONS_APP_ID",
     "App",
+    "Attestation",
     "CheckRun",
     "Commit",
     "Installation",
@@ -169,6 +170,19 @@ class Status:
 
 
 @dataclass(kw_only=True)
+class Attestation:
+    """A stored artifact attestation: a Sigstore bundle, found by its subjects' digests."""
+
+    id: int
+    repo: Repo
+    bundle: dict[str, Any]
+    digests: frozenset[str]
+    """``sha256:HEX`` of every subject of the bundle's statement."""
+    predicate_type: str
+    initiator: str
+
+
+@dataclass(kw_only=True)
 class App:
     """A GitHub App whose JWTs the double accepts."""
 
@@ -200,6 +214,7 @@ class State:
     repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
+    attestations: list[Attestation] = field(default_factory=list)
     apps: dict[int, App] = field(default_factory=dict)
     installations: dict[int, Installation] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)

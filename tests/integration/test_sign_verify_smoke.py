@@ -55,6 +55,7 @@ def test_sign_then_verify(
         "signature",
         "signer",
         "subject",
+        "test_result",
         "commit",
         "clean",
         "complete",

@@ -42,7 +42,7 @@ Cli = Callable[..., CliResult]
 
 DEV = "dev@example.com"
 ALL_CHECKS = shlex.split(
-    "schema signature signer subject commit clean complete age stages thresholds"
+    "schema signature signer subject test_result commit clean complete age stages thresholds"
 )
 
 # -- the real run: pytest + coverage + ruff over a tiny project ------------------------
@@ -139,6 +139,10 @@ class Signed:
     def bundle(self) -> Path:
         return self.repo / ".localci" / "results" / f"{self.sha}.sigstore.json"
 
+    @property
+    def test_result_bundle(self) -> Path:
+        return self.repo / ".localci" / "results" / f"{self.sha}.test-result.sigstore.json"
+
     def document(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.result.read_text(encoding="utf-8"))
         return loaded
@@ -150,6 +154,8 @@ class Signed:
         bundle = folder / self.bundle.name
         if self.bundle.exists():
             shutil.copy(self.bundle, bundle)
+        if self.test_result_bundle.exists():
+            shutil.copy(self.test_result_bundle, folder / self.test_result_bundle.name)
         return result, bundle
 
 
@@ -723,6 +729,7 @@ def test_python_api(real: Signed, real_policy: Path, trust: Path) -> None:
     kwargs: dict[str, Any] = {
         "result_doc": real.document(),
         "bundle_json": real.bundle.read_text(encoding="utf-8"),
+        "test_result_bundle_json": real.test_result_bundle.read_text(encoding="utf-8"),
         "policy": load_config(real_policy.parent, real_policy),
         "tree": real.tree,
         "trust_config": trust,

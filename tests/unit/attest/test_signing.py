@@ -6,18 +6,13 @@ import base64
 import hashlib
 import json
 import socket
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat import asn1
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sigstore import oidc
 from sigstore._internal.fulcio.client import ExpiredCertificate, FulcioClientError
 from sigstore.errors import Error as SigstoreError
@@ -29,12 +24,12 @@ from localci.attest.signing import (
     SigningOptions,
     VerifiedStatement,
     build_statement,
-    canonical_json,
     result_digest,
     sign_statement,
     signer_matches,
     verify_bundle,
 )
+from localci.attest.statements import commit_key
 from localci.errors import (
     DeliveryError,
     InternalError,
@@ -42,6 +37,7 @@ from localci.errors import (
     UsageError,
     VerificationError,
 )
+from localci.result.digest import canonical_json
 from localci.result.model import (
     CoverageMetrics,
     Finding,
@@ -167,7 +163,10 @@ def test_build_statement(repo_url: str | None, name: str) -> None:
     statement = json.loads(build_statement(RESULT, repo_url=repo_url, commit=COMMIT)._contents)
     assert statement == {
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": name, "digest": {"sha256": result_digest(RESULT)}}],
+        "subject": [
+            {"name": name, "digest": {"sha256": result_digest(RESULT)}},
+            {"name": f"gitCommit:{COMMIT}", "digest": {"sha256": commit_key(COMMIT)}},
+        ],
         "predicateType": PREDICATE_TYPE,
         "predicate": RESULT,
     }
@@ -188,9 +187,13 @@ def test_sign_then_verify_round_trip(
     assert (verified.identity, verified.issuer) == (EMAIL, sigstore_double.issuer_url)
     assert verified.statement["predicateType"] == PREDICATE_TYPE
     assert verified.statement["predicate"] == RESULT
-    assert verified.statement["subject"] == [
-        {"name": f"git+{REPO_URL}@{COMMIT}", "digest": {"sha256": result_digest(RESULT)}}
-    ]
+    assert verified.statement["subject"][0] == {
+        "name": f"git+{REPO_URL}@{COMMIT}",
+        "digest": {"sha256": result_digest(RESULT)},
+    }
+    assert verified.statement["subject"][1]["digest"]["sha256"] == (
+        hashlib.sha256(COMMIT.encode()).hexdigest()
+    )
     assert verified.subject_matches_predicate()
 
 
@@ -198,6 +201,8 @@ def test_subject_must_match_predicate(signed: attest.SignedBundle) -> None:
     good = json.loads(base64.b64decode(json.loads(signed.bundle_json)["dsseEnvelope"]["payload"]))
     edited = {**good, "predicate": {**good["predicate"], "conclusion": "success"}}
     two = {**good, "subject": good["subject"] * 2}
+    one = {**good, "subject": good["subject"][:1]}
+    other_commit = {**good, "subject": [good["subject"][0], {**good["subject"][1], "name": "x"}]}
 
     def check(statement: dict[str, Any]) -> bool:
         return VerifiedStatement(
@@ -207,6 +212,8 @@ def test_subject_must_match_predicate(signed: attest.SignedBundle) -> None:
     assert check(good)
     assert not check(edited)
     assert not check(two)
+    assert not check(one)
+    assert not check(other_commit)
     assert not check({**good, "subject": "nope"})
 
 
@@ -494,54 +501,6 @@ def test_redaction_is_a_last_line_of_defence() -> None:
     error = attest._redacted(UsageError("got tok.en.x back", hint="tok.en.x"), "tok.en.x")
     assert "tok.en.x" not in error.diagnostics()
     assert "tok.en.x" not in str(error)
-
-
-def _certificate(san: x509.GeneralName | None, extensions: dict[str, bytes]) -> x509.Certificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-    now = datetime.now(timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(minutes=1))
-    )
-    if san is not None:
-        builder = builder.add_extension(x509.SubjectAlternativeName([san]), critical=False)
-    for oid, value in extensions.items():
-        ext = x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value)
-        builder = builder.add_extension(ext, critical=False)
-    return builder.sign(key, hashes.SHA256())
-
-
-def test_signer_from_othername_and_legacy_issuer() -> None:
-    san = x509.OtherName(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7"), asn1.encode_der("u:42"))
-    cert = _certificate(san, {"1.3.6.1.4.1.57264.1.1": b"https://legacy.example"})
-    assert attest._cert_identity(cert) == "u:42"
-    assert attest._cert_issuer(cert) == "https://legacy.example"
-
-
-@pytest.mark.parametrize(
-    ("san", "extensions", "reason"),
-    [
-        (None, {}, "names no signer"),
-        (x509.RFC822Name(EMAIL), {}, "names no OIDC issuer"),
-        (x509.RFC822Name(EMAIL), {"1.3.6.1.4.1.57264.1.8": b"\xff"}, "malformed OIDC issuer"),
-    ],
-)
-def test_certificate_without_a_usable_signer_fails(
-    san: x509.GeneralName | None, extensions: dict[str, bytes], reason: str
-) -> None:
-    cert = _certificate(san, extensions)
-    with pytest.raises(VerificationError, match=reason):
-        _signer_of(cert)
-
-
-def _signer_of(cert: x509.Certificate) -> tuple[str, str]:
-    return attest._cert_identity(cert), attest._cert_issuer(cert)
 
 
 @pytest.mark.usefixtures("sigstore_home")

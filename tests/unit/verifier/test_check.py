@@ -26,10 +26,12 @@ from localci.attest.signing import (
     PREDICATE_TYPE,
     STATEMENT_TYPE,
     VerifiedStatement,
-    result_digest,
 )
+from localci.attest.statements import subjects_for
+from localci.attest.test_result import TEST_RESULT_PREDICATE_TYPE, in_toto_test_result
 from localci.config.loader import Config, ConfigSource, parse_config
 from localci.errors import UsageError, VerificationError
+from localci.result.digest import canonical_json
 from localci.result.model import (
     CoverageMetrics,
     GitInfo,
@@ -39,6 +41,7 @@ from localci.result.model import (
     StageResult,
     TestCounts,
     ThresholdOutcome,
+    result_from_dict,
     result_to_dict,
 )
 from localci.verifier.check import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
@@ -53,11 +56,13 @@ TREE = "b" * 40
 ISSUER = "https://issuer.example"
 DEV = "dev@example.com"
 BUNDLE = '{"a bundle": "the fake does not read it"}'
+TESTS_BUNDLE = '{"the test-result bundle": "the fake answers with the matching statement"}'
 ALL_CHECKS = [
     "schema",
     "signature",
     "signer",
     "subject",
+    "test_result",
     "commit",
     "clean",
     "complete",
@@ -156,15 +161,27 @@ def statement_for(doc: Any, *, commit: str = SHA, **fields: Any) -> dict[str, An
     """The in-toto statement localci signs for ``doc``; ``fields`` override its keys."""
     return {
         "_type": STATEMENT_TYPE,
-        "subject": [{"name": f"git+local@{commit}", "digest": {"sha256": result_digest(doc)}}],
+        "subject": subjects_for(doc, repo_url=None, commit=commit),
         "predicateType": PREDICATE_TYPE,
         "predicate": copy.deepcopy(doc),
     } | fields
 
 
+def signed_tests_for(statement: dict[str, Any]) -> dict[str, Any]:
+    """The test-result statement signed beside ``statement`` (same subjects)."""
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": statement["subject"],
+        "predicateType": TEST_RESULT_PREDICATE_TYPE,
+        "predicate": in_toto_test_result(result_from_dict(statement["predicate"])),
+    }
+
+
 class FakeBundles:
     """A ``verify_bundle`` double: returns ``statement`` as signed by ``identity`` via
-    ``issuer``, or raises ``error``; records the keyword arguments of each call."""
+    ``issuer``, or raises ``error``; records the keyword arguments of each call. For
+    :data:`TESTS_BUNDLE` it returns ``tests`` (default: the matching test-result
+    statement) under the same certificate."""
 
     def __init__(
         self,
@@ -173,20 +190,30 @@ class FakeBundles:
         identity: str = DEV,
         issuer: str = ISSUER,
         error: Exception | None = None,
+        tests: dict[str, Any] | None = None,
     ) -> None:
         self.statement, self.identity, self.issuer, self.error = statement, identity, issuer, error
+        self.tests = tests
         self.calls: list[dict[str, Any]] = []
 
     def __call__(self, bundle_json: str, **kwargs: Any) -> VerifiedStatement:
+        if bundle_json == TESTS_BUNDLE:
+            assert self.statement is not None
+            tests = self.tests or signed_tests_for(self.statement)
+            return self._verified(tests)
         self.calls.append({"bundle_json": bundle_json, **kwargs})
         if self.error is not None:
             raise self.error
         assert self.statement is not None
+        return self._verified(self.statement)
+
+    def _verified(self, statement: dict[str, Any]) -> VerifiedStatement:
         return VerifiedStatement(
             payload_type=DSSE_PAYLOAD_TYPE,
-            statement=self.statement,
+            statement=statement,
             identity=self.identity,
             issuer=self.issuer,
+            certificate_sha256="ce" * 32,
         )
 
 
@@ -209,6 +236,7 @@ def check(
         tree=tree,
         now=now,
         verify_bundle=fake or FakeBundles(statement_for(doc)),
+        test_result_bundle_json=TESTS_BUNDLE if bundle is not None else None,
     )
 
 
@@ -320,6 +348,7 @@ def test_default_clock_is_now() -> None:
         sha=SHA,
         tree=TREE,
         verify_bundle=FakeBundles(statement_for(fresh)),
+        test_result_bundle_json=TESTS_BUNDLE,
     )
     assert verdict.accepted, verdict.failed
     assert by_name(verdict)["age"].reason.endswith("old (max_age 1.0h)")
@@ -337,6 +366,7 @@ def test_public_api_is_callable_in_every_import_order() -> None:
         sha=SHA,
         now=NOW,
         verify_bundle=FakeBundles(statement_for(doc)),
+        test_result_bundle_json=TESTS_BUNDLE,
     )
     assert isinstance(verdict, Verdict)
     assert verdict.accepted
@@ -378,8 +408,8 @@ def test_schema_failure_with_a_matching_signed_predicate_does_not_crash() -> Non
     checks = by_name(verdict)
     assert not checks["schema"].passed
     assert not checks["subject"].passed
-    assert (
-        checks["subject"].reason == "the statement names 'git+local@" + SHA + "', not commit None"
+    assert checks["subject"].reason == (
+        f"the statement names ['git+local@{SHA}', 'gitCommit:{SHA}'], not commit None"
     )
     assert verdict.exit_code == 4
 
@@ -405,7 +435,7 @@ def test_unsigned_when_the_policy_allows_it() -> None:
     assert verdict.accepted, verdict.failed
     assert by_name(verdict)["signature"].reason == "unsigned, allowed by require_signature: false"
     assert [c.name for c in verdict.checks] == [
-        n for n in ALL_CHECKS if n not in ("signer", "subject")
+        n for n in ALL_CHECKS if n not in ("signer", "subject", "test_result")
     ]
     assert fake.calls == []
 
@@ -432,7 +462,14 @@ def test_real_verify_bundle_is_the_default(monkeypatch: pytest.MonkeyPatch) -> N
     doc = make_doc()
     fake = FakeBundles(statement_for(doc))
     monkeypatch.setattr("localci.attest.signing.verify_bundle", fake)
-    verdict = verify_result(result_doc=doc, bundle_json=BUNDLE, policy=policy(), sha=SHA, now=NOW)
+    verdict = verify_result(
+        result_doc=doc,
+        bundle_json=BUNDLE,
+        policy=policy(),
+        sha=SHA,
+        now=NOW,
+        test_result_bundle_json=TESTS_BUNDLE,
+    )
     assert verdict.accepted, verdict.failed
     assert len(fake.calls) == 1
 
@@ -540,7 +577,8 @@ def test_statement_names_another_commit() -> None:
     doc = make_doc()
     failed = only_failure(check(doc, fake=FakeBundles(statement_for(doc, commit="c" * 40))))
     assert failed.name == "subject"
-    assert failed.reason == f"the statement names 'git+local@{'c' * 40}', not commit {SHA}"
+    assert failed.reason.startswith(f"the statement names ['git+local@{'c' * 40}', ")
+    assert failed.reason.endswith(f"not commit {SHA}")
 
 
 # -- commit and clean ------------------------------------------------------------------
@@ -833,3 +871,112 @@ def test_fake_sanity() -> None:
     verified = fake(BUNDLE, trust_config=None, staging=False, offline=True)
     assert verified.subject_matches_predicate()
     assert verified.statement["predicate"] == doc
+
+
+# -- test_result: the in-toto test-result Statement signed with the result ---------------
+
+
+def _tests_failure(doc: dict[str, Any], **changes: Any) -> Check:
+    statement = statement_for(doc)
+    tests = signed_tests_for(statement) | changes
+    return only_failure(check(doc, fake=FakeBundles(statement, tests=tests)))
+
+
+def test_test_result_that_claims_passed_for_a_failed_run_is_rejected() -> None:
+    doc = make_doc(conclusion="failure")
+    predicate = {**signed_tests_for(statement_for(doc))["predicate"], "result": "PASSED"}
+    failed = [
+        c
+        for c in check(
+            doc,
+            fake=FakeBundles(
+                statement_for(doc),
+                tests={**signed_tests_for(statement_for(doc)), "predicate": predicate},
+            ),
+        ).failed
+        if c.name == "test_result"
+    ]
+    assert failed
+    assert "'PASSED'" in failed[0].reason
+    assert "'FAILED'" in failed[0].reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"predicateType": PREDICATE_TYPE}, "is not https://in-toto.io/attestation/test-result"),
+        ({"subject": []}, "other subjects"),
+    ],
+)
+def test_test_result_must_match_type_and_subjects(changes: dict[str, Any], reason: str) -> None:
+    failed = _tests_failure(make_doc(), **changes)
+    assert failed.name == "test_result"
+    assert reason in failed.reason
+
+
+def test_test_result_edited_test_ids_are_rejected() -> None:
+    doc = make_doc()
+    tests = signed_tests_for(statement_for(doc))
+    tests["predicate"] = {**tests["predicate"], "failedTests": ["tests::test_x"]}
+    failed = _tests_failure(doc, predicate=tests["predicate"])
+    assert failed.name == "test_result"
+    assert "differs" in failed.reason
+
+
+def test_test_result_from_another_signing_session_is_rejected() -> None:
+    doc = make_doc()
+
+    class OtherCertificate(FakeBundles):
+        def __call__(self, bundle_json: str, **kwargs: Any) -> VerifiedStatement:
+            verified = super().__call__(bundle_json, **kwargs)
+            if bundle_json == TESTS_BUNDLE:
+                return replace(verified, certificate_sha256="0f" * 32)
+            return verified
+
+    failed = only_failure(check(doc, fake=OtherCertificate(statement_for(doc))))
+    assert failed.name == "test_result"
+    assert "another certificate" in failed.reason
+
+
+def test_missing_or_unverifiable_test_result_fails() -> None:
+    doc = make_doc()
+    missing = verify_result(
+        result_doc=doc,
+        bundle_json=BUNDLE,
+        policy=policy(),
+        sha=SHA,
+        tree=TREE,
+        now=NOW,
+        verify_bundle=FakeBundles(statement_for(doc)),
+    )
+    assert only_failure(missing).name == "test_result"
+    assert missing.exit_code == 4
+
+    class BadTests(FakeBundles):
+        def __call__(self, bundle_json: str, **kwargs: Any) -> VerifiedStatement:
+            if bundle_json == TESTS_BUNDLE:
+                raise VerificationError("the signature does not verify: DSSE: invalid signature")
+            return super().__call__(bundle_json, **kwargs)
+
+    failed = only_failure(check(doc, fake=BadTests(statement_for(doc))))
+    assert failed.name == "test_result"
+    assert "invalid signature" in failed.reason
+
+
+def test_result_file_bytes_must_be_the_signed_bytes() -> None:
+    doc = make_doc()
+    common: dict[str, Any] = {
+        "result_doc": doc,
+        "bundle_json": BUNDLE,
+        "policy": policy(),
+        "sha": SHA,
+        "tree": TREE,
+        "now": NOW,
+        "verify_bundle": FakeBundles(statement_for(doc)),
+        "test_result_bundle_json": TESTS_BUNDLE,
+    }
+    assert verify_result(**common, result_bytes=canonical_json(doc)).accepted
+    pretty = json.dumps(doc, indent=2).encode()
+    failed = only_failure(verify_result(**common, result_bytes=pretty))
+    assert failed.name == "subject"
+    assert "not the signed bytes" in failed.reason
