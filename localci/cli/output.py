@@ -22,9 +22,11 @@ def emit_json(doc: Any) -> None:
 
 
 def print_signed(outcome: SignOutcome) -> None:
-    """Who signed and where the bundle is (stderr)."""
+    """Who signed and where the bundles are (stderr)."""
     click.echo(f"signed by {outcome.identity} (issuer {outcome.issuer})", err=True)
     click.echo(f"bundle: {outcome.bundle_path}", err=True)
+    if outcome.test_result_bundle_path is not None:
+        click.echo(f"test-result bundle: {outcome.test_result_bundle_path}", err=True)
 
 
 def print_checks(verdict: Verdict, *, err: bool) -> None:
