@@ -48,6 +48,12 @@ __all__ = ["gate"]
 @click.option("--staging", is_flag=True, help="Verify against Sigstore's staging instance.")
 @click.option("--offline", is_flag=True, help="Use the cached Sigstore trust root.")
 @click.option(
+    "--attest",
+    is_flag=True,
+    help="Also sign the verdict as a SLSA VSA with the workflow's identity and store it in "
+    "GitHub's attestation store (needs id-token: write and attestations: write).",
+)
+@click.option(
     "--exit-code",
     "mirror",
     is_flag=True,
@@ -64,6 +70,7 @@ def gate(
     trust_config: Path | None,
     staging: bool,
     offline: bool,
+    attest: bool,
     mirror: bool,
     publish: PublishFlags,
 ) -> None:
@@ -85,6 +92,7 @@ def gate(
             trust_config=trust_config,
             staging=staging,
             offline=offline,
+            attest=attest,
         )
     )
     if not outcomes:

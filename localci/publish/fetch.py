@@ -1,15 +1,19 @@
 """``localci fetch <sha>``: find a result through the fallback chain.
 
-Local results (``.localci/results``) -> the notes ref on the remote -> the Check Run's
-output (where ``localci post`` embeds the note). The first channel that answers wins, and
-the answer says which it was.
+Local results (``.localci/results``) -> the notes ref on the remote -> GitHub's artifact
+attestation store (where the gate stores the result's bundles, found by the commit's
+lookup key) -> the Check Run's output (where ``localci post`` embeds the note). The first
+channel that answers wins, and the answer says which it was; a channel that is down or
+empty is listed with its reason and the next one is asked. Nothing fetched is trusted
+until ``localci verify`` has checked it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from localci.errors import DeliveryError, LocalciError, UsageError
 from localci.publish.deliver import PublishOptions
@@ -19,12 +23,15 @@ from localci.result.store import Store
 
 __all__ = ["Fetched", "fetch_result"]
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Fetched:
-    """A found result: ``channel`` is ``local``, ``notes`` or ``check_run``."""
+    """A found result: ``channel`` is ``local``, ``notes``, ``attestations`` or
+    ``check_run``; ``tried`` lists every channel asked, with why it had nothing."""
 
-    channel: Literal["local", "notes", "check_run"]
+    channel: Literal["local", "notes", "attestations", "check_run"]
     note: Note
     tried: tuple[str, ...]
 
@@ -64,27 +71,50 @@ def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool =
             tried.append(f"notes: no note on {p.notes_ref} for {sha[:12]}")
     if note is not None:
         return Fetched(channel="notes", note=note, tried=(*tried, "notes"))
+    found = _from_attestations(sha, options, tried)
+    if found is not None:
+        return Fetched(channel="attestations", note=found, tried=(*tried, "attestations"))
     found = _from_check_run(sha, options, tried)
     if found is not None:
         return Fetched(channel="check_run", note=found, tried=(*tried, "check_run"))
     raise UsageError(f"no result found for {sha}:\n" + "\n".join(f"- {t}" for t in tried))
 
 
-def _from_check_run(sha: str, options: PublishOptions, tried: list[str]) -> Note | None:
-    from localci.publish.payloads import embedded_note
-
+def _ask_github(
+    channel: str, options: PublishOptions, tried: list[str], ask: Callable[[Any], _T]
+) -> tuple[bool, _T | None]:
+    """``(True, ask(client))`` on a GitHub connection; ``(False, None)`` (and why, in
+    ``tried``) when there is no repository or credentials or GitHub fails."""
     c = options.credentials
     if options.repo is None or (not c.token and c.app_id is None):
-        tried.append("check_run: no GitHub repository or credentials")
-        return None
+        tried.append(f"{channel}: no GitHub repository or credentials")
+        return False, None
     from localci.publish.deliver import github_settings
     from localci.publish.github import GitHubClient
 
     try:
         with GitHubClient(github_settings(options)) as client:
-            text = client.check_run_text(sha, options.publish.check_name)
+            return True, ask(client)
     except LocalciError as exc:
-        tried.append(f"check_run: {exc.message}")
+        tried.append(f"{channel}: {exc.message}")
+        return False, None
+
+
+def _from_attestations(sha: str, options: PublishOptions, tried: list[str]) -> Note | None:
+    from localci.publish.attestations import find_note
+
+    asked, note = _ask_github("attestations", options, tried, lambda c: find_note(c, sha))
+    if asked and note is None:
+        tried.append(f"attestations: no localci result stored for {sha[:12]}")
+    return note
+
+
+def _from_check_run(sha: str, options: PublishOptions, tried: list[str]) -> Note | None:
+    from localci.publish.payloads import embedded_note
+
+    name = options.publish.check_name
+    asked, text = _ask_github("check_run", options, tried, lambda c: c.check_run_text(sha, name))
+    if not asked:
         return None
     doc = embedded_note(text)
     if doc is None or not isinstance(doc.get("result"), dict):

@@ -62,6 +62,8 @@ class GateRequest:
     trust_config: Path | None = None
     staging: bool = False
     offline: bool = False
+    attest: bool = False
+    """Also sign the verdict as a SLSA VSA and store it (:mod:`localci.verifier.evidence`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +190,21 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
     )
     conclusion: Literal["success", "failure"] = "success" if verdict.accepted else "failure"
     reason = f"result from {fetched.channel}; policy from base {target.base[:12]}"
+    if request.attest and request.publish.repo is not None:
+        from localci.verifier.evidence import EvidenceRequest, gate_identity, store_evidence
+
+        evidence = EvidenceRequest(
+            repo=request.publish.repo,
+            head=target.head,
+            base=target.base,
+            policy=policy,
+            note=fetched.note,
+            verdict=verdict,
+            trust_config=request.trust_config,
+            staging=request.staging,
+            verifier_id=gate_identity(),
+        )
+        reason += "; " + store_evidence(client, evidence)
     return _post(client, request, target, verdict, conclusion, reason)
 
 

@@ -43,6 +43,7 @@ class GateCommand:
     trust_config: Path | None = None
     staging: bool = False
     offline: bool = False
+    attest: bool = False
 
 
 def gate_command(command: GateCommand) -> list[GateOutcome]:
@@ -70,5 +71,6 @@ def gate_command(command: GateCommand) -> list[GateOutcome]:
             trust_config=command.trust_config,
             staging=command.staging,
             offline=command.offline,
+            attest=command.attest,
         )
     )

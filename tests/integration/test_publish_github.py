@@ -838,7 +838,7 @@ def test_the_token_never_leaks(
         assert leaks == [], f"{secret[:6]}... leaked: {leaks}"
 
 
-# --- localci fetch: local -> notes -> Check Run ----------------------------------------
+# --- localci fetch: local -> notes -> attestation store -> Check Run --------------------
 
 
 def test_fetch_falls_back_from_local_to_notes_to_the_check_run(
@@ -884,6 +884,7 @@ def test_fetch_falls_back_from_local_to_notes_to_the_check_run(
     assert checked.json()["tried"] == [
         "local: no result in .localci/results",
         f"notes: no note on refs/notes/localci for {without_note[:12]}",
+        f"attestations: no localci result stored for {without_note[:12]}",
         "check_run",
     ]
     assert checked.json()["result"] == docs[without_note]
@@ -897,6 +898,7 @@ def test_fetch_falls_back_from_local_to_notes_to_the_check_run(
     assert f"no result found for {nowhere}" in missing.err
     assert "- local: no result in .localci/results" in missing.err
     assert f"- notes: no note on refs/notes/localci for {nowhere[:12]}" in missing.err
+    assert f"- attestations: no localci result stored for {nowhere[:12]}" in missing.err
     assert "- check_run: GitHub does not have the commit yet" in missing.err
 
 
