@@ -20,13 +20,23 @@ __all__ = ["fetch"]
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and bundle as JSON.")
 @click.option("--no-local", is_flag=True, help="Skip .localci/results; ask the remotes.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write <sha>.json (the signed bytes) and its bundles into this folder.",
+)
 @config_option
 @publish_options
 def fetch(
-    ref: str, as_json: bool, no_local: bool, config_path: Path | None, publish: PublishFlags
+    ref: str,
+    as_json: bool,
+    no_local: bool,
+    out: Path | None,
+    config_path: Path | None,
+    publish: PublishFlags,
 ) -> None:
-    """Get the result for REF: local results, then the notes ref on the remote, then the
-    Check Run's output. Says which channel answered."""
+    """Get the result for REF: local results, then the notes ref on the remote, then
+    GitHub's attestation store, then the Check Run's output. Says which channel answered."""
     from localci.publish.flow import FetchRequest, fetch_command
     from localci.result.model import result_from_dict
     from localci.result.render import render_result
@@ -37,6 +47,11 @@ def fetch(
         )
     )
     click.echo(f"fetched from: {fetched.channel}", err=True)
+    if out is not None:
+        from localci.publish.fetch import save_fetched
+
+        for path in save_fetched(out, fetched.sha, fetched.note):
+            click.echo(f"wrote {path}", err=True)
     if as_json:
         emit_json(fetched.to_dict())
     else:

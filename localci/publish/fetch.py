@@ -21,7 +21,7 @@ from localci.publish.notes import Note, fetch_note, note_from_doc
 from localci.publish.post import load_note
 from localci.result.store import Store
 
-__all__ = ["Fetched", "fetch_result"]
+__all__ = ["Fetched", "fetch_result", "save_fetched"]
 
 _T = TypeVar("_T")
 
@@ -34,6 +34,8 @@ class Fetched:
     channel: Literal["local", "notes", "attestations", "check_run"]
     note: Note
     tried: tuple[str, ...]
+    sha: str = ""
+    """The commit asked for (the result inside is not yet verified to be for it)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form."""
@@ -48,6 +50,30 @@ class Fetched:
         }
 
 
+def save_fetched(folder: Path, sha: str, note: Note) -> list[Path]:
+    """Write a fetched result as other verifiers read it: ``<sha>.json`` (the RFC 8785
+    canonical bytes that were signed), ``<sha>.sigstore.json`` and
+    ``<sha>.test-result.sigstore.json`` (when present), atomically; the paths written.
+    Never into ``.localci/results``: a fetched result is not trusted until verified.
+
+    :raises InternalError: the result is not canonicalizable JSON.
+    """
+    from localci.fsutil import atomic_write_bytes, atomic_write_text
+    from localci.result.digest import canonical_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / f"{sha}.json"]
+    atomic_write_bytes(written[0], canonical_json(dict(note.result)))
+    for suffix, text in (
+        (".sigstore.json", note.bundle_json()),
+        (".test-result.sigstore.json", note.test_result_bundle_json()),
+    ):
+        if text is not None:
+            written.append(folder / f"{sha}{suffix}")
+            atomic_write_text(written[-1], text)
+    return written
+
+
 def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool = True) -> Fetched:
     """The result for ``sha`` from the first channel that has it.
 
@@ -58,7 +84,7 @@ def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool =
     if local:
         path = Store(root).result_path(sha)
         if path.is_file():
-            return Fetched(channel="local", note=load_note(path), tried=("local",))
+            return Fetched(sha=sha, channel="local", note=load_note(path), tried=("local",))
         tried.append("local: no result in .localci/results")
     p = options.publish
     try:
@@ -70,13 +96,13 @@ def fetch_result(root: Path, sha: str, options: PublishOptions, *, local: bool =
         if note is None:
             tried.append(f"notes: no note on {p.notes_ref} for {sha[:12]}")
     if note is not None:
-        return Fetched(channel="notes", note=note, tried=(*tried, "notes"))
+        return Fetched(sha=sha, channel="notes", note=note, tried=(*tried, "notes"))
     found = _from_attestations(sha, options, tried)
     if found is not None:
-        return Fetched(channel="attestations", note=found, tried=(*tried, "attestations"))
+        return Fetched(sha=sha, channel="attestations", note=found, tried=(*tried, "attestations"))
     found = _from_check_run(sha, options, tried)
     if found is not None:
-        return Fetched(channel="check_run", note=found, tried=(*tried, "check_run"))
+        return Fetched(sha=sha, channel="check_run", note=found, tried=(*tried, "check_run"))
     raise UsageError(f"no result found for {sha}:\n" + "\n".join(f"- {t}" for t in tried))
 
 

@@ -75,6 +75,11 @@ def test_each_channel_down_in_turn(
     assert stored["tried"][0].startswith("notes: could not fetch refs/notes/localci")
     assert stored["tried"][1:] == ["attestations"]
     assert (stored["bundle"], stored["test_result_bundle"]) == (bundles[0], bundles[1])
+    out = tmp_path / "evidence"
+    fetch("--no-local", "--out", str(out))
+    for name in (f"{sha}.json", f"{sha}.sigstore.json", f"{sha}.test-result.sigstore.json"):
+        assert json.loads((out / name).read_text()) == json.loads((results / name).read_text())
+    assert (out / f"{sha}.json").read_bytes() == (results / f"{sha}.json").read_bytes()
 
     github_double.fail("GET", r"/repos/octo/demo/attestations/.*", status=404, times=100)
     checked = fetch("--no-local").json()
