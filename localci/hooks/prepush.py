@@ -255,10 +255,9 @@ def _check_commit(
 
 
 def _signed_pass(store: Store, sha: str, config_sha256: str) -> bool:
-    """A stored result for ``sha`` that passed, under this config, with a bundle."""
+    """A stored result for ``sha`` that passed, under this config, with both bundles."""
     path = store.result_path(sha)
-    bundle = store.bundle_path(sha)
-    if not (path.is_file() and bundle.is_file()):
+    if not (path.is_file() and all(b.is_file() for b in store.bundle_paths(sha))):
         return False
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
