@@ -56,8 +56,9 @@ class Note:
         return json.dumps(tests) if tests is not None else None
 
     def to_doc(self) -> dict[str, Any]:
-        """The note as a JSON object (the test-result bundle only when there is one)."""
-        doc = {"format": NOTE_FORMAT, "result": self.result, "bundle": self.bundle}
+        """The note's content as a JSON object, without the ``format`` marker (the
+        test-result bundle only when there is one)."""
+        doc = {"result": self.result, "bundle": self.bundle}
         if self.test_result_bundle is not None:
             doc["test_result_bundle"] = self.test_result_bundle
         return doc
@@ -65,7 +66,9 @@ class Note:
 
 def render_note(note: Note) -> str:
     """The note's text (compact JSON, one line)."""
-    return json.dumps(note.to_doc(), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        {"format": NOTE_FORMAT, **note.to_doc()}, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def parse_note(text: str) -> Note | None:
