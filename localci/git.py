@@ -23,6 +23,7 @@ from localci.errors import GitError
 __all__ = [
     "GitFacts",
     "add_worktree",
+    "archive",
     "clean_env",
     "collect_facts",
     "git",
@@ -34,6 +35,7 @@ __all__ = [
     "resolve_commit",
     "scrub_url",
     "show_file",
+    "tree_of_directory",
 ]
 
 # Variables that point git at one repository; a hook inherits them (githooks(5)).
@@ -254,6 +256,33 @@ def remove_worktree(root: Path, path: Path) -> None:
         git(root, "worktree", "remove", "--force", str(path))
     with contextlib.suppress(GitError):
         git(root, "worktree", "prune")
+
+
+def archive(root: Path, commit: str) -> bytes:
+    """The files of ``commit`` as a gzipped tar (``git archive --format=tar.gz``).
+
+    Attributes apply as git-archive(1) says: ``export-ignore`` paths are left out and
+    ``export-subst`` expanded, so such a tree does not hash back to the commit's.
+
+    :raises GitError: when ``commit`` does not exist.
+    """
+    return git_bytes(root, "archive", "--format=tar.gz", commit)
+
+
+def tree_of_directory(path: Path, *, sha256: bool = False) -> str:
+    """The tree id git would record for every file under ``path`` (ignore rules off).
+
+    Initialises a throw-away repository in ``path`` (``sha256``: with SHA-256 object ids),
+    stages everything with ``git add --all --force`` and returns ``git write-tree``; the
+    directory's files are not changed.
+
+    :raises GitError: when git fails.
+    """
+    fmt = "sha256" if sha256 else "sha1"
+    git(path, "init", "--quiet", f"--object-format={fmt}")
+    plain = ("-c", "core.autocrlf=false", "-c", "core.safecrlf=false")
+    git(path, *plain, "add", "--all", "--force", ".")
+    return git(path, "write-tree")
 
 
 # -- notes ---------------------------------------------------------------------------

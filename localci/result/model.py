@@ -25,6 +25,7 @@ __all__ = [
     "Result",
     "RunnerInfo",
     "Severity",
+    "ShardRecord",
     "StageResult",
     "StageStatus",
     "TestCounts",
@@ -36,7 +37,7 @@ __all__ = [
 RESULT_SCHEMA_ID = "urn:localci:schema:result:v1"
 """The ``$id`` of ``schemas/result.v1.schema.json`` and the document's ``schema`` value."""
 
-RESULT_SCHEMA_VERSION = "1.0"
+RESULT_SCHEMA_VERSION = "1.1"
 """``major.minor``: a minor bump only adds optional fields; a major bump is a new schema."""
 
 Conclusion = Literal["success", "failure", "error", "cancelled"]
@@ -153,6 +154,21 @@ class ThresholdOutcome:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShardRecord:
+    """One shard of a stage sharded over a Dask cluster.
+
+    ``index`` is 0-based; ``worker`` the Dask address of the worker that ran it to the
+    end (``tcp://10.0.0.5:40211``); ``duration`` its wall seconds there; ``tests`` the
+    number of tests it selected and ran.
+    """
+
+    index: int
+    worker: str
+    duration: float
+    tests: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StageResult:
     """What one stage did.
 
@@ -165,6 +181,8 @@ class StageResult:
       keeps the real count.
     - ``log_tail``: the last lines of output of a failed stage, secrets redacted;
       ``None`` for a passing stage.
+    - ``shards``: one record per shard when the stage ran sharded (``--executor dask``);
+      empty (and absent from the JSON) otherwise.
     """
 
     name: str
@@ -183,6 +201,7 @@ class StageResult:
     log_tail: str | None = None
     log_tail_truncated: bool = False
     report_format: str | None = None
+    shards: tuple[ShardRecord, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -290,7 +309,7 @@ def _metrics_to_dict(m: Metrics) -> dict[str, Any]:
 
 
 def _stage_to_dict(s: StageResult) -> dict[str, Any]:
-    return {
+    doc = {
         "name": s.name,
         "kind": s.kind,
         "status": s.status,
@@ -308,6 +327,9 @@ def _stage_to_dict(s: StageResult) -> dict[str, Any]:
         "log_tail_truncated": s.log_tail_truncated,
         "report_format": s.report_format,
     }
+    if s.shards:
+        doc["shards"] = [dict(vars(shard)) for shard in s.shards]
+    return doc
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -359,6 +381,7 @@ def _stage_from_dict(data: Mapping[str, Any]) -> StageResult:
         log_tail=data.get("log_tail"),
         log_tail_truncated=data.get("log_tail_truncated", False),
         report_format=data.get("report_format"),
+        shards=tuple(ShardRecord(**shard) for shard in data.get("shards", [])),
     )
 
 

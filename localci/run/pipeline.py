@@ -30,6 +30,7 @@ from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, Stage
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
 from localci.run.schedule import Cancellation, conclude, schedule, select_stages
+from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext
 from localci.run.workspace import workspace
 
@@ -75,7 +76,9 @@ class RunOptions:
     the work tree instead of a clean worktree; ``jobs``: stages at once (>= 1);
     ``only`` / ``skip``: stage names (a partial run); ``stream``: pass output lines to the
     reporter as they come; ``use_cache``: re-use a passing result for the same tree,
-    config and tool environment; ``cache_failures``: re-use failing ones too.
+    config and tool environment; ``cache_failures``: re-use failing ones too;
+    ``executor`` / ``scheduler`` / ``shards``: shard the tests stages over a Dask cluster
+    (``None``: as configured; see :mod:`localci.run.shard`).
     """
 
     cwd: Path
@@ -89,6 +92,9 @@ class RunOptions:
     stream: bool = False
     use_cache: bool = True
     cache_failures: bool = False
+    executor: str | None = None
+    scheduler: str | None = None
+    shards: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,14 +285,26 @@ def run_stages(plan: Plan) -> Ran:
             cancel_reason=lambda: cancel.reason,
             on_line=target.reporter.output_line if options.stream else None,
         )
-        results = schedule(
-            plan.stages,
-            ctx,
-            target.reporter,
-            cancel,
-            jobs=options.jobs,
-            fail_fast=options.fail_fast,
+        runner = stage_runner(
+            plan.config.document,
+            target.root,
+            commit=target.commit,
+            tree=plan.facts.tree,
+            dirty=plan.facts.dirty,
+            executor=options.executor,
+            scheduler=options.scheduler,
+            shards=options.shards,
         )
+        with runner as run_one:
+            results = schedule(
+                plan.stages,
+                ctx,
+                target.reporter,
+                cancel,
+                jobs=options.jobs,
+                fail_fast=options.fail_fast,
+                run_one=run_one,
+            )
     return Ran(
         run_id=run_id,
         run_dir=run_dir,

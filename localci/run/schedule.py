@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -102,6 +102,7 @@ class _Board:
     pool: ThreadPoolExecutor
     pending: list[StageConfig]
     selected: set[str]
+    run_one: Callable[[StageConfig, StageContext], StageResult] = run_stage
     running: dict[Future[StageResult], StageConfig] = field(default_factory=dict)
     done: dict[str, StageResult] = field(default_factory=dict)
 
@@ -114,10 +115,12 @@ def schedule(
     *,
     jobs: int = 1,
     fail_fast: bool = False,
+    run_one: Callable[[StageConfig, StageContext], StageResult] = run_stage,
 ) -> tuple[StageResult, ...]:
     """Run ``stages`` as a DAG on up to ``jobs`` threads; results in config order.
 
     With ``fail_fast`` the first stage that does not pass stops every other one.
+    ``run_one`` runs one stage (the Dask executor's shards the tests stages).
 
     :raises Interrupted: on Ctrl-C, after every running stage's process group was stopped.
     """
@@ -130,6 +133,7 @@ def schedule(
         pool=pool,
         pending=list(stages),
         selected={s.name for s in stages},
+        run_one=run_one,
     )
     try:
         while board.pending or board.running:
@@ -170,7 +174,7 @@ def _start_ready(board: _Board) -> None:
             elif len(board.running) < board.jobs:
                 board.pending.remove(stage)
                 board.reporter.stage_started(stage)
-                board.running[board.pool.submit(run_stage, stage, board.ctx)] = stage
+                board.running[board.pool.submit(board.run_one, stage, board.ctx)] = stage
                 progressed = True
 
 

@@ -33,7 +33,15 @@ from localci.redact import Redactor
 from localci.result.model import Finding, Metrics, StageResult
 from localci.result.store import utc_now
 
-__all__ = ["MAX_FINDINGS", "StageContext", "expand", "run_stage", "stage_env"]
+__all__ = [
+    "MAX_FINDINGS",
+    "StageContext",
+    "expand",
+    "judge_outcome",
+    "run_stage",
+    "stage_argv",
+    "stage_env",
+]
 
 MAX_FINDINGS = 1000
 """Findings kept per stage in a result; ``findings_total`` keeps the real count."""
@@ -86,7 +94,9 @@ def stage_env(stage: StageConfig, ctx: StageContext) -> dict[str, str]:
     return env
 
 
-def _argv(stage: StageConfig, ctx: StageContext) -> list[str]:
+def stage_argv(stage: StageConfig, ctx: StageContext) -> list[str]:
+    """The stage's command with ``{reports}`` and ``{python}`` expanded (``sh -c`` for
+    a shell string)."""
     if isinstance(stage.run, str):
         return ["/bin/sh", "-c", expand(stage.run, ctx)]
     return [expand(a, ctx) for a in stage.run]
@@ -97,7 +107,7 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
 
     :raises KeyboardInterrupt: passed through after the process group was stopped.
     """
-    argv = _argv(stage, ctx)
+    argv = stage_argv(stage, ctx)
     env = stage_env(stage, ctx)
     cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     started = utc_now()
@@ -123,6 +133,15 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     except CommandNotFound as exc:
         reason = f"cannot run {exc.program!r}: {exc.reason}; is it installed and on PATH?"
         return base.finish(status="error", reason=reason)
+    return _judge(stage, base, outcome, ctx)
+
+
+def judge_outcome(
+    stage: StageConfig, ctx: StageContext, outcome: ProcessOutcome, *, argv: list[str], started: str
+) -> StageResult:
+    """Judge a finished process as :func:`run_stage` does, for an outcome assembled
+    elsewhere (the merged shards of a sharded stage); ``started`` is a UTC timestamp."""
+    base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
     return _judge(stage, base, outcome, ctx)
 
 
