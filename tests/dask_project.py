@@ -30,6 +30,7 @@ stages:
     report: {format: coverage-json, path: "{reports}/coverage.json"}
     min_percent: 10
 %(executor)s
+%(tail)s
 """
 
 _MODULE = """\
@@ -87,6 +88,7 @@ def write_project(
     executor: str = "",
     tests_extra: str = "",
     extra_files: Mapping[str, str] | None = None,
+    config_tail: str = "",
 ) -> None:
     """Write the project into ``root`` (which may already be a git repository)."""
     bad = set(failing)
@@ -99,7 +101,9 @@ def write_project(
         (root / "tests" / f"test_f{i:03d}.py").write_text(_test_file(i, tests_per_file, bad, ""))
     (root / "pyproject.toml").write_text(_PYPROJECT)
     (root / ".gitignore").write_text(".localci/\n")
-    (root / ".localci.yml").write_text(CONFIG % {"executor": executor, "tests_extra": tests_extra})
+    (root / ".localci.yml").write_text(
+        CONFIG % {"executor": executor, "tests_extra": tests_extra, "tail": config_tail}
+    )
     for rel, text in (extra_files or {}).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)

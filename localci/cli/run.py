@@ -37,6 +37,13 @@ __all__ = ["run"]
 @click.option("--skip", multiple=True, help="Do not run this stage.")
 @click.option("-v", "--verbose", is_flag=True, help="Stream every stage's output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document on stdout.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="Run tests stages here, or sharded over a Dask cluster [default: config, local].",
+)
+@click.option("--scheduler", help="Dask scheduler address (tcp://HOST:8786 or tls://...).")
+@click.option("--shards", type=click.IntRange(min=1), help="Shards per tests stage.")
 @click.option("--sign", "do_sign", is_flag=True, help="Sign the result with Sigstore.")
 @signing_options
 @click.option("--post-results", is_flag=True, help="Publish: notes ref, Check Run or status.")
@@ -53,6 +60,9 @@ def run(
     skip: tuple[str, ...],
     verbose: bool,
     as_json: bool,
+    executor: str | None,
+    scheduler: str | None,
+    shards: int | None,
     do_sign: bool,
     signing: SigningOptions,
     post_results: bool,
@@ -83,6 +93,9 @@ def run(
             stream=verbose,
             use_cache=not no_cache,
             cache_failures=cache_failures,
+            executor=executor,
+            scheduler=scheduler,
+            shards=shards,
         ),
         signing=signing if do_sign else None,
         post=post_results,

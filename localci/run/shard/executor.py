@@ -7,20 +7,22 @@ coordinator as usual. Faults: a worker that dies mid-shard is Dask's to handle (
 scheduler reschedules the task on another worker, up to its ``allowed-failures``); a
 shard whose task raises is retried ``retries`` times; after that the stage is an
 ``error`` naming the shard and the worker. Setting the run's cancel event (Ctrl-C,
-``--fail-fast``) sets a Dask ``Event`` that stops every shard's process group.
+``--fail-fast``) runs :func:`~localci.run.shard.worker.cancel_shards` on every worker,
+which stops the shard's process group.
 """
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from localci import git as gitrepo
 from localci.config.loader import StageConfig
@@ -118,11 +120,17 @@ class DaskExecutor:
 
     def _archive_future(self) -> Future[bytes]:
         if self._archive is None:
+            from localci.run.shard.worker import archive_bytes
+
+            # A task, not scattered data: if the worker holding it dies, the scheduler
+            # can compute it again from the task itself (scattered data would be lost).
             data = gitrepo.archive(self.root, self.commit)
-            self._archive = self.client.scatter(data, broadcast=True, hash=False)
+            self._archive = self.client.submit(
+                archive_bytes, data, key=f"localci-{self.token}-archive", pure=False
+            )
         return self._archive
 
-    def _specs(self, stage: StageConfig, count: int, cancel_event: str) -> list[ShardSpec]:
+    def _specs(self, stage: StageConfig, count: int, cancel_name: str) -> list[ShardSpec]:
         packages = tuple((name, metadata.version(name)) for name in self.settings.packages)
         durations = stored.load(self.root, stage.name)
         return [
@@ -134,14 +142,12 @@ class DaskExecutor:
                 python=platform.python_version(),
                 packages=packages,
                 durations=durations,
-                cancel_event=cancel_event,
+                cancel_name=cancel_name,
             )
             for i in range(count)
         ]
 
     def _sharded(self, stage: StageConfig, ctx: StageContext) -> StageResult:
-        from distributed import Event
-
         from localci.run.shard.worker import run_shard
 
         started, t0 = utc_now(), time.monotonic()
@@ -159,9 +165,8 @@ class DaskExecutor:
             )
             for spec in specs
         ]
-        event = Event(name, client=self.client)
         try:
-            problem = _wait(futures, specs, ctx, event)
+            problem = _wait(futures, specs, ctx, lambda: self._cancel(name))
             outcomes = [f.result() for f in futures] if problem is None else []
         finally:
             self.client.cancel(futures)
@@ -169,6 +174,12 @@ class DaskExecutor:
         if problem is not None:
             return _error(stage, ctx, argv, started, time.monotonic() - t0, problem)
         return self._merge(stage, ctx, specs, outcomes, argv, started, time.monotonic() - t0)
+
+    def _cancel(self, name: str) -> None:
+        from localci.run.shard.worker import cancel_shards
+
+        with contextlib.suppress(Exception):  # workers already gone have nothing to stop
+            self.client.run(cancel_shards, name, wait=True)
 
     def _merge(
         self,
@@ -236,17 +247,17 @@ def _wait(
     futures: Sequence[Future[ShardOutcome]],
     specs: Sequence[ShardSpec],
     ctx: StageContext,
-    event: Any,
+    stop: Callable[[], None],
 ) -> str | None:
     """Wait for every shard; why the stage must be an ``error``, or ``None``.
 
-    On cancel: set the Dask event, give the shards :data:`_STOP_GRACE` seconds to stop
+    On cancel: ``stop`` every shard's process, give the shards :data:`_STOP_GRACE` seconds to stop
     their processes, and return the run's cancel reason. A shard that errored for good
     stops the others.
     """
     while not all(f.done() for f in futures):
         if ctx.cancel.is_set():
-            event.set()
+            stop()
             deadline = time.monotonic() + _STOP_GRACE
             while time.monotonic() < deadline and not all(f.done() for f in futures):
                 time.sleep(_POLL)
@@ -257,7 +268,7 @@ def _wait(
         time.sleep(_POLL)
     for spec, future in zip(specs, futures, strict=True):
         if future.status == "error":
-            event.set()
+            stop()
             return _describe(spec, future.exception())
     return None
 

@@ -2,7 +2,8 @@
 
 ``executor: {kind: dask, scheduler: tls://HOST:8786, shards: 8, connect_timeout: 30,
 retries: 2, packages: [...], tls: {ca: PATH, cert: PATH, key: PATH}}``. Command-line
-values (``--executor``, ``--scheduler``, ``--shards``) win over the configuration.
+values (``--executor``, ``--scheduler``, ``--shards``) win over the configuration;
+``--scheduler`` alone implies ``--executor dask``.
 Relative certificate paths are relative to the repository root (the work tree, not the
 commit: keys are never committed).
 """
@@ -67,7 +68,7 @@ def dask_settings(
         ``--shards`` below 1.
     """
     section: Mapping[str, Any] = document.get("executor") or {}
-    kind = executor or section.get("kind", "local")
+    kind = executor or ("dask" if scheduler else section.get("kind", "local"))
     if kind == "local":
         return None
     address = scheduler or section.get("scheduler")

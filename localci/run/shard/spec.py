@@ -39,8 +39,8 @@ class ShardSpec:
     ``tree`` is the commit's tree id (40 or 64 hex) the unpacked archive must hash to;
     ``python`` the coordinator's interpreter version (``3.12.4``); ``packages`` the
     distribution versions the worker must have (``{"pytest": "8.3.2"}``);
-    ``durations`` seconds per test id from earlier runs; ``cancel_event`` the name of the
-    Dask ``Event`` that stops the shard's process group when set.
+    ``durations`` seconds per test id from earlier runs; ``cancel_name`` the name
+    :func:`localci.run.shard.worker.cancel_shards` stops the shard by.
     """
 
     stage: StageConfig
@@ -50,7 +50,7 @@ class ShardSpec:
     python: str
     packages: tuple[tuple[str, str], ...]
     durations: dict[str, float] = field(default_factory=dict)
-    cancel_event: str | None = None
+    cancel_name: str | None = None
 
     @property
     def label(self) -> str:

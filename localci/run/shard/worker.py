@@ -4,8 +4,9 @@ In order: refuse when the worker's interpreter or a requested distribution diffe
 the coordinator's; unpack the commit's archive in a fresh temporary directory; refuse
 when the files there do not hash to the commit's tree; run the stage's command with the
 shard plugin; send back the exit status, the output's tail and the report files. The
-temporary directory is removed on every path. A Dask ``Event`` named in the spec stops
-the stage's process group (Ctrl-C on the coordinator).
+temporary directory is removed on every path. The cancel name in the spec lets the coordinator stop
+the stage's process group (Ctrl-C on the coordinator): it calls :func:`cancel_shards`
+on every worker.
 """
 
 from __future__ import annotations
@@ -39,9 +40,15 @@ from localci.run.shard.spec import (
 )
 from localci.run.stage import StageContext, expand, stage_argv, stage_env
 
-__all__ = ["check_environment", "run_shard", "unpack", "verify_tree"]
+__all__ = [
+    "archive_bytes",
+    "cancel_shards",
+    "check_environment",
+    "run_shard",
+    "unpack",
+    "verify_tree",
+]
 
-_CANCEL_POLL = 0.5
 _MAX_FILE = 512 << 20
 """Report files larger than this are not sent back (a runaway log is not a report)."""
 
@@ -53,6 +60,11 @@ def _worker_address() -> str:
         return str(get_worker().address)
     except (ImportError, ValueError):
         return "local"
+
+
+def archive_bytes(data: bytes) -> bytes:
+    """The commit's archive as a task result (so Dask can recompute it after a loss)."""
+    return data
 
 
 def check_environment(spec: ShardSpec, worker: str) -> None:
@@ -119,32 +131,41 @@ def verify_tree(path: Path, tree: str, worker: str, label: str) -> None:
         )
 
 
+_CANCELLED: set[str] = set()
+_RUNNING: dict[str, list[threading.Event]] = {}
+_LOCK = threading.Lock()
+
+
+def cancel_shards(name: str) -> int:
+    """Stop every shard of this worker process registered under ``name`` (and any that
+    starts later); the number stopped. The coordinator calls it on every worker with
+    ``Client.run`` on Ctrl-C or ``--fail-fast``."""
+    with _LOCK:
+        _CANCELLED.add(name)
+        events = list(_RUNNING.get(name, ()))
+    for event in events:
+        event.set()
+    return len(events)
+
+
 @contextlib.contextmanager
 def _cancel_watch(name: str | None) -> Iterator[threading.Event]:
-    """A local event set when the Dask ``Event`` ``name`` is set on the scheduler."""
-    local, done = threading.Event(), threading.Event()
+    """A local event that :func:`cancel_shards` sets for ``name``."""
+    local = threading.Event()
     if name is None:
         yield local
         return
-    from distributed import Event
-
-    remote = Event(name)
-
-    def watch() -> None:
-        while not done.is_set():
-            with contextlib.suppress(Exception):  # a lost scheduler ends the shard elsewhere
-                if remote.wait(timeout=_CANCEL_POLL):
-                    local.set()
-                    return
-            done.wait(_CANCEL_POLL)
-
-    thread = threading.Thread(target=watch, name="localci-shard-cancel", daemon=True)
-    thread.start()
+    with _LOCK:
+        _RUNNING.setdefault(name, []).append(local)
+        if name in _CANCELLED:
+            local.set()
     try:
         yield local
     finally:
-        done.set()
-        thread.join(timeout=5)
+        with _LOCK:
+            _RUNNING[name].remove(local)
+            if not _RUNNING[name]:
+                del _RUNNING[name]
 
 
 def _shard_env(
@@ -205,7 +226,7 @@ def _run_checked(spec: ShardSpec, archive: bytes, worker: str) -> ShardOutcome:
         (base / "reports").mkdir()
         durations, manifest = base / "durations.json", base / "manifest.json"
         durations.write_text(json.dumps(spec.durations), encoding="utf-8")
-        with _cancel_watch(spec.cancel_event) as cancel:
+        with _cancel_watch(spec.cancel_name) as cancel:
             ctx = StageContext(
                 workspace=base / "tree",
                 reports=base / "reports",
