@@ -33,6 +33,7 @@ from localci.config.loader import Config, ConfigSource, parse_config
 from localci.errors import UsageError, VerificationError
 from localci.result.digest import canonical_json
 from localci.result.model import (
+    RESULT_SCHEMA_VERSION,
     CoverageMetrics,
     GitInfo,
     LintCounts,
@@ -308,7 +309,7 @@ def test_verdict_to_dict_is_the_json_form() -> None:
     assert out["checks"][0] == {
         "name": "schema",
         "passed": True,
-        "reason": "valid against urn:localci:schema:result:v1 (version 1.0)",
+        "reason": f"valid against urn:localci:schema:result:v1 (version {RESULT_SCHEMA_VERSION})",
     }
     assert [c["name"] for c in out["checks"]] == ALL_CHECKS
     assert "result" not in out
