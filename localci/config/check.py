@@ -63,4 +63,5 @@ def effective_config(config: Config) -> dict[str, Any]:
         "publish": dict(vars(config.publish)),
         "cache": {"enabled": config.cache_enabled, "inputs": list(config.cache_inputs)},
         "retention_days": config.retention_days,
+        "executor": dict(config.document.get("executor") or {"kind": "local"}),
     }

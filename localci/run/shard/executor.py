@@ -131,7 +131,13 @@ class DaskExecutor:
         return self._archive
 
     def _specs(self, stage: StageConfig, count: int, cancel_name: str) -> list[ShardSpec]:
-        packages = tuple((name, metadata.version(name)) for name in self.settings.packages)
+        try:
+            packages = tuple((n, metadata.version(n)) for n in self.settings.packages)
+        except metadata.PackageNotFoundError as exc:
+            raise UsageError(
+                f"executor.packages names {exc.name!r}, which is not installed here, so "
+                "there is no version for the workers to match"
+            ) from None
         durations = stored.load(self.root, stage.name)
         return [
             ShardSpec(

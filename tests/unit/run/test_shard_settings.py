@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,13 @@ def test_the_schema_names_a_bad_executor_key() -> None:
     source = ConfigSource(kind="yaml", text=text, display=".localci.yml")
     with pytest.raises(ConfigError, match=r"\.localci\.yml:5:\d+.*shard"):
         parse_config(source)
+
+
+def test_importing_localci_does_not_import_distributed() -> None:
+    code = (
+        "import sys, localci.cli.main, localci.cli.run, localci.run.pipeline, "
+        "localci.run.shard.runner, localci.run.shard.settings; "
+        "print('distributed' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
