@@ -93,7 +93,14 @@ def store_evidence(client: Any, request: EvidenceRequest) -> str:
     options = SigningOptions(trust_config=request.trust_config, staging=request.staging)
     try:
         signed = sign_statement(vsa_statement(verified), options)
-        ids = store_bundles(client, [*bundles.values(), json.loads(signed.bundle_json)])
+        store_bundles(client, [json.loads(signed.bundle_json)])
     except LocalciError as exc:
         return f"no VSA stored: {exc.message}"
-    return f"VSA signed by {signed.identity}; {len(ids)} attestations stored"
+    said = f"VSA signed by {signed.identity} and stored"
+    # The result's own bundles make it findable by commit (`localci fetch`); the VSA
+    # stands without them, so a refusal here is reported, not fatal.
+    try:
+        stored = len(store_bundles(client, bundles.values()))
+    except LocalciError as exc:
+        return f"{said}; the result's bundles were not: {exc.message}"
+    return f"{said} with the result's {stored} bundles"

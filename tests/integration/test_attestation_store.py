@@ -124,7 +124,7 @@ def test_the_vsa_reads_back_by_result_digest_and_verifies_offline(
     request = _evidence(sigstore_double, note)
     assert request.verdict.accepted, request.verdict.failed
     said = store_evidence(client, request)
-    assert said == f"VSA signed by {WORKFLOW}; 3 attestations stored"
+    assert said == f"VSA signed by {WORKFLOW} and stored with the result's 2 bundles"
 
     file_digest = hashlib.sha256(canonical_json(note.result)).hexdigest()
     (vsa,) = list_bundles(client, file_digest, VSA_PREDICATE_TYPE)
@@ -209,6 +209,35 @@ def test_without_attestations_write_no_vsa_is_stored(
     assert github_double.attestations(REPO) == []
 
 
+def test_a_refused_result_bundle_still_leaves_the_vsa(
+    client: GitHubClient,
+    sigstore_double: SigstoreDouble,
+    github_double: GitHubDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The VSA goes first; GitHub refusing the developer's bundles afterwards is reported."""
+
+    class RefuseSecondPost:
+        posts = 0
+
+        def rest(self, what: str, verb: str, path: str, **kwargs: Any) -> Any:
+            if verb == "POST":
+                self.posts += 1
+                if self.posts == 2:
+                    body = {"message": "Validation Failed", "documentation_url": ""}
+                    github_double.fail(
+                        "POST", r"/repos/octo/demo/attestations", status=422, body=body
+                    )
+            return client.rest(what, verb, path, **kwargs)
+
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
+    said = store_evidence(RefuseSecondPost(), _evidence(sigstore_double, _note(sigstore_double)))
+    assert said.startswith(f"VSA signed by {WORKFLOW} and stored; the result's bundles were not: ")
+    assert "Validation Failed" in said
+    (stored,) = github_double.attestations(REPO)
+    assert stored.predicate_type == VSA_PREDICATE_TYPE
+
+
 def test_without_an_identity_token_no_vsa_is_signed(
     client: GitHubClient, sigstore_double: SigstoreDouble, github_double: GitHubDouble
 ) -> None:
@@ -255,7 +284,7 @@ def test_localci_gate_attest_stores_a_vsa_github_can_serve(
         "gate", "--sha", sha, "--base-sha", sha, *trust, "--attest", cwd=repo, env=env | workflow
     )
     assert gated.code == 0, gated.err
-    assert f"VSA signed by {WORKFLOW}; 3 attestations stored" in gated.err
+    assert f"VSA signed by {WORKFLOW} and stored with the result's 2 bundles" in gated.err
     (run,) = github_double.check_runs(REPO, sha)
     assert run.conclusion == "success"
     assert "VSA signed by" in (run.output["summary"] or "")
