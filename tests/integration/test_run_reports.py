@@ -108,3 +108,31 @@ def test_coverage_json_failure_quotes_coverage_and_the_fix(
     assert "--ignore-errors" in reason
     assert "omit" in reason
     assert "/tmp" not in reason
+
+
+def test_subtests_are_counted_as_pytest_counts_them(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    """pytest -q says "1 failed, 2 passed, 3 subtests passed"; so does the result."""
+    stage = run_stage(
+        make_repo,
+        cli,
+        f"  - name: t\n    kind: tests\n    run: {PYTEST}, tests]\n"
+        "    report: {format: junit, path: '{reports}/j.xml'}\n",
+        {
+            "tests/test_sub.py": (
+                "import unittest\n\n\n"
+                "class TestK(unittest.TestCase):\n"
+                "    def test_sub(self):\n"
+                "        for i in range(4):\n"
+                "            with self.subTest(i=i):\n"
+                "                self.assertNotEqual(i, 2)\n\n\n"
+                "def test_ok():\n    assert True\n"
+            ),
+        },
+    )
+    tests = stage["metrics"]["tests"]
+    assert (tests["passed"], tests["failed"]) == (2, 1)
+    assert (tests["subtests_passed"], tests["subtests_failed"]) == (3, 1)
+    assert [f["test_id"] for f in stage["findings"]] == ["tests/test_sub.py::TestK::test_sub (i=2)"]
+    assert stage["status"] == "failed"
