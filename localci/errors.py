@@ -18,6 +18,9 @@ Core code raises these; only :mod:`localci.cli.main` catches them, prints
 
 from __future__ import annotations
 
+import errno
+import os
+
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_DELIVERY",
@@ -36,6 +39,7 @@ __all__ = [
     "ReportError",
     "UsageError",
     "VerificationError",
+    "environment_error",
 ]
 
 EXIT_OK = 0
@@ -122,3 +126,42 @@ class Interrupted(LocalciError):
     """The user pressed Ctrl-C; running stages were killed (exit 130)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+_OS_ERRORS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("no space left on the device", "Free some space (old runs: .localci/runs)."),
+    errno.EDQUOT: ("the disk quota is used up", "Free some space (old runs: .localci/runs)."),
+    errno.EFBIG: (
+        "a file grew past the allowed size",
+        "Raise the file size limit (`ulimit -f`) or make the stage print less.",
+    ),
+    errno.EROFS: (
+        "the file system is read-only",
+        "Run from a writable checkout, or make .localci/ writable.",
+    ),
+    errno.EACCES: ("permission denied", "Check the owner and mode of the path (and .localci/)."),
+    errno.EPERM: ("operation not permitted", "Check the owner and mode of the path."),
+    errno.ENOENT: ("no such file or directory", "Check the path (and LOCALCI_WORKTREE_DIR)."),
+    errno.ENOTDIR: ("a path component is not a directory", "Check the path."),
+    errno.EMFILE: ("too many open files", "Raise the limit (`ulimit -n`) or use fewer --jobs."),
+    errno.ENAMETOOLONG: ("a file name is too long", "Use a shorter path."),
+}
+
+
+def environment_error(exc: BaseException) -> LocalciError | None:
+    """The user-facing error for a failure of the machine rather than of localci: a full
+    disk, a size limit, a read-only or unreadable path (:class:`OSError` by ``errno``), a
+    file that is not UTF-8, input nested deeper than Python recurses. ``None`` for
+    anything else (a bug: exit 3). The exit code is 2: the environment must change."""
+    if isinstance(exc, OSError) and exc.errno in _OS_ERRORS:
+        what, hint = _OS_ERRORS[exc.errno]
+        where = f": {os.fsdecode(exc.filename)}" if exc.filename else ""
+        return UsageError(f"{what}{where}", hint=hint)
+    if isinstance(exc, UnicodeDecodeError):
+        return UsageError(
+            f"an input is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            hint="Result, bundle, config and report files must be UTF-8.",
+        )
+    if isinstance(exc, RecursionError):
+        return UsageError("an input is nested too deeply to read")
+    return None

@@ -1,4 +1,6 @@
-"""Atomic file writes: a crash never leaves a half-written file (DESIGN.md, "Storage").
+"""Atomic file writes, and bounded reads of documents that may be hostile.
+
+Writes: a crash never leaves a half-written file.
 
 The pattern is write to a temporary file in the same directory, flush, ``fsync``, then
 ``os.replace`` over the target (atomic on POSIX and Windows), then fsync the directory so
@@ -11,10 +13,20 @@ import contextlib
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MAX_DOCUMENT_DEPTH",
+    "DocumentTooLarge",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "gunzip_bounded",
+    "load_json",
+]
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -60,3 +72,54 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+MAX_DOCUMENT_BYTES = 32 << 20
+"""32 MiB: the largest JSON document (a result, note, bundle, spool entry) localci reads."""
+MAX_DOCUMENT_DEPTH = 64
+"""Nesting levels a JSON document may have (a result needs fewer than ten)."""
+
+
+class DocumentTooLarge(ValueError):
+    """A JSON document past :data:`MAX_DOCUMENT_BYTES` or :data:`MAX_DOCUMENT_DEPTH`."""
+
+
+def load_json(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
+    """``json.loads`` for documents that may be hostile (a note or Check Run from a
+    remote, a file in ``.localci/``): bounded in size and nesting.
+
+    :raises ValueError: when ``data`` is not JSON (``json.JSONDecodeError``), or too large
+        or too deep (:class:`DocumentTooLarge`), so callers' ``except ValueError`` holds.
+    """
+    if len(data) > max_bytes:
+        raise DocumentTooLarge(f"larger than {max_bytes >> 20} MiB")
+    try:
+        doc = json.loads(data)
+    except RecursionError:
+        raise DocumentTooLarge(f"nested deeper than {MAX_DOCUMENT_DEPTH} levels") from None
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DOCUMENT_DEPTH:
+                raise DocumentTooLarge(f"nested deeper than {MAX_DOCUMENT_DEPTH} levels")
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((v, depth + 1) for v in items)
+    return doc
+
+
+def gunzip_bounded(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """Decompress gzip ``data`` to at most ``max_bytes`` (a gzip bomb stops there).
+
+    :raises ValueError: when it is not gzip, is truncated or expands past ``max_bytes``.
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise ValueError(f"not gzip data: {exc}") from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise DocumentTooLarge(f"expands past {max_bytes >> 20} MiB")
+    if not inflater.eof:
+        raise ValueError("truncated gzip data")
+    return out

@@ -29,6 +29,7 @@ __all__ = [
     "git",
     "git_ok",
     "has_remote",
+    "list_worktrees",
     "remote_get_url",
     "remove_worktree",
     "repo_root",
@@ -250,10 +251,26 @@ def add_worktree(root: Path, commit: str, path: Path) -> None:
     git(root, "worktree", "add", "--detach", "--quiet", str(path), commit)
 
 
+def list_worktrees(root: Path) -> list[Path]:
+    """The linked worktrees git knows for ``root`` (``git worktree list --porcelain``),
+    the main work tree left out; ``[]`` when git cannot say."""
+    try:
+        text = git(root, "worktree", "list", "--porcelain")
+    except GitError:
+        return []
+    paths = [
+        Path(line[len("worktree ") :]) for line in text.splitlines() if line.startswith("worktree ")
+    ]
+    return paths[1:]
+
+
 def remove_worktree(root: Path, path: Path) -> None:
-    """Remove the worktree at ``path`` and prune git's record of it; never raises."""
+    """Remove the worktree at ``path`` (even when locked) and prune git's record of it;
+    never raises."""
     with contextlib.suppress(GitError):
-        git(root, "worktree", "remove", "--force", str(path))
+        git(root, "worktree", "unlock", str(path))
+    with contextlib.suppress(GitError):
+        git(root, "worktree", "remove", "--force", "--force", str(path))
     with contextlib.suppress(GitError):
         git(root, "worktree", "prune")
 

@@ -19,10 +19,12 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from localci.redact import Redactor
 
 __all__ = [
     "TAIL_BYTES",
@@ -31,6 +33,7 @@ __all__ = [
     "ProcessOutcome",
     "capture",
     "run_process",
+    "stop_on_signals",
 ]
 
 TAIL_LINES = 200
@@ -74,17 +77,20 @@ class _LineSink:
     ones: a ring buffer bounded in lines (:data:`TAIL_LINES`) and bytes (:data:`TAIL_BYTES`).
 
     Bytes that are not UTF-8 pass through unchanged (``surrogateescape``). A line longer
-    than twice :data:`TAIL_BYTES` is written out in pieces, so memory stays bounded.
+    than twice :data:`TAIL_BYTES` is written out in pieces, so memory stays bounded; a
+    piece never ends inside a secret (the cut moves back to the secret's start), so a
+    secret cannot escape redaction by straddling the cut.
     """
 
     def __init__(
         self,
         log: BinaryIO,
-        redact: Callable[[str], str] | None,
+        redact: Redactor | Callable[[str], str] | None,
         on_line: Callable[[str], None] | None,
     ) -> None:
         self.log = log
-        self.redact = redact
+        self.redactor = redact if isinstance(redact, Redactor) else None
+        self.redact = redact.lines() if isinstance(redact, Redactor) else redact
         self.on_line = on_line
         self.lines: deque[str] = deque(maxlen=TAIL_LINES)
         self.pending = b""
@@ -102,9 +108,21 @@ class _LineSink:
         for raw in complete:
             self._keep(self._emit(raw, newline=True))
         if len(self.pending) > 2 * TAIL_BYTES:  # a huge line without a newline
-            head, self.pending = self.pending[:-TAIL_BYTES], self.pending[-TAIL_BYTES:]
+            cut = self._safe_cut(len(self.pending) - TAIL_BYTES)
+            head, self.pending = self.pending[:cut], self.pending[cut:]
             self._emit(head, newline=False)
             self.dropped = True
+
+    def _safe_cut(self, cut: int) -> int:
+        """``cut`` moved back to the start of a secret that spans it (never to 0)."""
+        if self.redactor is None:
+            return cut
+        text = self.pending.decode("utf-8", "surrogateescape")
+        prefix_len = len(self.pending[:cut].decode("utf-8", "surrogateescape"))
+        for start, end in self.redactor.spans(text):
+            if start < prefix_len < end and start > 0:
+                return len(text[:start].encode("utf-8", "surrogateescape"))
+        return cut
 
     def _keep(self, text: str) -> None:
         if len(self.lines) == self.lines.maxlen:
@@ -135,7 +153,7 @@ def run_process(
     timeout: float | None = None,
     cancel: threading.Event | None = None,
     on_line: Callable[[str], None] | None = None,
-    redact: Callable[[str], str] | None = None,
+    redact: Redactor | Callable[[str], str] | None = None,
 ) -> ProcessOutcome:
     """Run ``argv`` in its own process group, stream its output to ``log_path``.
 
@@ -143,7 +161,8 @@ def run_process(
     :param cancel: when set, the whole group is terminated (fail-fast, Ctrl-C).
     :param on_line: called with each complete output line (for ``-v`` streaming).
     :param redact: applied to every line before it reaches the log, ``on_line`` or the
-        tail, so no secret is ever written or shown.
+        tail, so no secret is ever written or shown (a :class:`~localci.redact.Redactor`
+        also masks multi-line private keys and secrets cut by the long-line split).
     :raises CommandNotFound: when ``argv[0]`` cannot be executed.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,3 +268,29 @@ def capture(argv: Sequence[str], *, timeout: float = 10.0) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Treat SIGTERM and SIGHUP (a closed terminal, ``kill``, a CI runner's cancel) like
+    Ctrl-C for the duration: ``KeyboardInterrupt`` in the main thread, so every running
+    stage's process group is stopped and the temporary worktree removed. Outside the
+    main thread (where handlers cannot be set) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

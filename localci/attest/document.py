@@ -8,13 +8,12 @@ the result file's sha256 as their subject, so the file must hold the canonical b
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from localci.errors import UsageError
-from localci.fsutil import atomic_write_bytes, atomic_write_text
+from localci.fsutil import atomic_write_bytes, atomic_write_text, load_json
 from localci.result.digest import canonical_json
 from localci.result.store import Store, load_result_file
 
@@ -117,9 +116,15 @@ def read_bundle(path: Path) -> str | None:
     """
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8")
     try:
-        json.loads(text)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{path}: not a Sigstore bundle (not UTF-8 text)",
+            hint="Sign the result again with `localci sign`.",
+        ) from None
+    try:
+        load_json(text)
     except ValueError as exc:
         raise UsageError(f"{path}: not a JSON Sigstore bundle: {exc}") from None
     return text

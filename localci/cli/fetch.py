@@ -38,9 +38,11 @@ def fetch(
     """Get the result for REF: local results, then the notes ref on the remote, then
     GitHub's attestation store, then the Check Run's output. Says which channel answered."""
     from localci.publish.flow import FetchRequest, fetch_command
+    from localci.redact import load_rules, printable
     from localci.result.model import result_from_dict
     from localci.result.render import render_result
 
+    load_rules()  # what a remote holds is printed: the full rule set masks it
     fetched = fetch_command(
         FetchRequest(
             cwd=Path.cwd(), ref=ref, local=not no_local, config=config_path, publish=publish
@@ -55,4 +57,4 @@ def fetch(
     if as_json:
         emit_json(fetched.to_dict())
     else:
-        click.echo(render_result(result_from_dict(fetched.note.result)))
+        click.echo(printable(render_result(result_from_dict(fetched.note.result))))

@@ -36,12 +36,18 @@ def hook_uninstall() -> None:
 
 @hook.command("run", hidden=True)
 @click.argument("hook_type", type=click.Choice(["pre-push"]))
-@click.argument("remote")
+@click.argument("remote", required=False)
 @click.argument("url", required=False)
-def hook_run(hook_type: str, remote: str, url: str | None) -> None:
-    """What the installed hook calls (reads git's pre-push lines on stdin)."""
+def hook_run(hook_type: str, remote: str | None, url: str | None) -> None:
+    """What the installed hook calls: git passes REMOTE and URL and the pushed refs on
+    stdin; pre-commit passes nothing and sets PRE_COMMIT_* variables instead."""
     from localci.hooks.prepush import pre_push_in
     from localci.run.console import ConsoleReporter
 
-    lines = sys.stdin.read().splitlines()
-    sys.exit(pre_push_in(Path.cwd(), remote, lines, reporter=ConsoleReporter()))
+    code = pre_push_in(
+        Path.cwd(),
+        remote,
+        lambda: sys.stdin.read().splitlines(),
+        reporter=ConsoleReporter(),
+    )
+    sys.exit(code)

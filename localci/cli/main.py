@@ -29,7 +29,15 @@ from localci.cli.run import run
 from localci.cli.show import show
 from localci.cli.sign import sign
 from localci.cli.verify import verify
-from localci.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, LocalciError
+from localci.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    LocalciError,
+    environment_error,
+)
+from localci.proc import stop_on_signals
+from localci.redact import redacted_console
 
 __all__ = ["cli", "main"]
 
@@ -59,7 +67,16 @@ for _command in (run, show, init, config_cmd, sign, verify, post, fetch, hook, g
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point: run the CLI and turn every outcome into an exit code."""
+    """Entry point: run the CLI and turn every outcome into an exit code.
+
+    Everything printed passes :class:`~localci.redact.RedactingWriter` (no credential
+    reaches the terminal, whatever raised); SIGTERM and SIGHUP stop a run like Ctrl-C.
+    """
+    with redacted_console(), stop_on_signals():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     try:
         code = cli.main(args=argv, prog_name="localci", standalone_mode=False)
     except LocalciError as exc:
@@ -73,7 +90,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail("interrupted", EXIT_INTERRUPTED)
     except SystemExit:
         raise
-    except Exception:
+    except Exception as exc:
+        known = environment_error(exc)
+        if known is not None:
+            _fail(known.diagnostics(), known.exit_code)
         detail = traceback.format_exc()
         if _DEBUG["on"]:
             click.echo(detail, err=True)

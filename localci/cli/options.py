@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from localci.publish.retry import DEFAULT_MAX_WAIT
+
 __all__ = ["config_option", "publish_options", "signing_options"]
 
 Command = Callable[..., None]
@@ -104,10 +106,11 @@ def publish_options(func: Command) -> Command:
             click.option("--no-github", is_flag=True, help="Do not post to GitHub."),
             click.option(
                 "--max-wait",
-                type=float,
-                default=300.0,
+                type=click.FloatRange(min=0),
+                default=DEFAULT_MAX_WAIT,
                 show_default=True,
-                help="Seconds of retry waits allowed before spooling.",
+                help="Seconds of retry waits (5xx, rate limits) allowed before spooling; "
+                "a refused connection spools within seconds.",
             ),
         ],
     )

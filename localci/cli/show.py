@@ -16,6 +16,7 @@ __all__ = ["show"]
 @click.option("--json", "as_json", is_flag=True, help="Print the result document.")
 def show(ref: str | None, as_json: bool) -> None:
     """Print the stored result for REF (a sha, a prefix, or a revision; default: newest)."""
+    from localci.redact import printable
     from localci.result.render import render_result
     from localci.result.show import load_stored_result
 
@@ -23,4 +24,5 @@ def show(ref: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(doc)
     else:
-        click.echo(render_result(result))
+        # A stored result may have come from elsewhere: no terminal control from it.
+        click.echo(printable(render_result(result)))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from localci.config.defaults import DEFAULT_CONFIG_YAML
 from localci.config.model import (
     CONFIG_FILES,
@@ -111,9 +113,17 @@ def parse_config(source: ConfigSource) -> Config:
         data, positions = load_pyproject(source)
     else:
         data, positions = load_yaml(source)
+    if isinstance(data, dict) and "stages" not in data and source.kind != "default":
+        # A file that only sets the policy (verify:, publish:) keeps the default stages.
+        data = {**data, "stages": _default_stages()}
     validate(data, positions, source)
     check_semantics(data, positions, source)
     return _freeze(data, source)
+
+
+def _default_stages() -> list[Any]:
+    stages: list[Any] = yaml.safe_load(DEFAULT_CONFIG_YAML)["stages"]
+    return stages
 
 
 def parse_duration(value: str | int) -> float:

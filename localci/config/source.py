@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from localci.config.model import ConfigSource
+from localci.config.yamlsafe import BoundedLoader
 from localci.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -62,7 +63,7 @@ def display_path(path: Path, root: Path) -> str:
 
 def load_yaml(source: ConfigSource) -> tuple[Any, dict[KeyPath, Pos]]:
     try:
-        loader = yaml.SafeLoader(source.text)
+        loader = BoundedLoader(source.text, source.display)  # aliases, depth, size bounded
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

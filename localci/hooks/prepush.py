@@ -22,7 +22,7 @@ import os
 import shlex
 import stat
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKER",
     "PushedRef",
+    "from_pre_commit",
     "hook_path",
     "install",
     "install_in",
@@ -128,9 +129,57 @@ def uninstall_in(cwd: Path) -> bool:
     return uninstall(gitrepo.repo_root(cwd))
 
 
-def pre_push_in(cwd: Path, remote: str, lines: Iterable[str], *, reporter: Reporter) -> int:
-    """:func:`run_pre_push` in the repository containing ``cwd``."""
-    return run_pre_push(gitrepo.repo_root(cwd), remote, lines, reporter=reporter)
+def pre_push_in(
+    cwd: Path,
+    remote: str | None,
+    read_lines: Callable[[], Iterable[str]],
+    *,
+    reporter: Reporter,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """:func:`run_pre_push` in the repository containing ``cwd``.
+
+    Called by git (``remote`` given, the pushed refs on stdin: ``read_lines``) or by the
+    pre-commit framework, which passes neither and describes the push in
+    ``PRE_COMMIT_*`` variables instead (:func:`from_pre_commit`).
+
+    :raises UsageError: with neither a remote nor pre-commit's variables.
+    """
+    root = gitrepo.repo_root(cwd)
+    env = os.environ if env is None else env
+    if remote is None:
+        found = from_pre_commit(root, env)
+        if found is None:
+            raise UsageError(
+                "no remote given: `localci hook run pre-push` is called by git's pre-push "
+                "hook (remote and URL as arguments) or by pre-commit (PRE_COMMIT_REMOTE_NAME)",
+                hint="Install it with `localci hook install` or "
+                "`pre-commit install --hook-type pre-push`.",
+            )
+        remote, lines = found
+        return run_pre_push(root, remote, lines, reporter=reporter, env=env)
+    return run_pre_push(root, remote, read_lines(), reporter=reporter, env=env)
+
+
+def from_pre_commit(root: Path, env: Mapping[str, str]) -> tuple[str, list[str]] | None:
+    """The remote and git-style pre-push lines from the variables pre-commit sets for a
+    pre-push hook (pre-commit docs, "Supported git hooks: pre-push"):
+    ``PRE_COMMIT_REMOTE_NAME``, ``PRE_COMMIT_REMOTE_URL``, ``PRE_COMMIT_LOCAL_BRANCH``,
+    ``PRE_COMMIT_REMOTE_BRANCH``, ``PRE_COMMIT_FROM_REF`` (the remote's sha) and
+    ``PRE_COMMIT_TO_REF`` (the pushed sha). When a push includes the root commit,
+    pre-commit sets no ``FROM``/``TO`` refs: the local branch is resolved instead.
+    ``None`` when ``PRE_COMMIT_REMOTE_NAME`` is not set.
+
+    :raises UsageError: when the pushed commit cannot be determined.
+    """
+    remote = env.get("PRE_COMMIT_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_URL")
+    if not remote:
+        return None
+    local_ref = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    to_sha = env.get("PRE_COMMIT_TO_REF") or gitrepo.resolve_commit(root, local_ref)
+    from_sha = env.get("PRE_COMMIT_FROM_REF") or "0" * len(to_sha)
+    remote_ref = env.get("PRE_COMMIT_REMOTE_BRANCH") or local_ref
+    return remote, [f"{local_ref} {to_sha} {remote_ref} {from_sha}"]
 
 
 def uninstall(root: Path) -> bool:

@@ -10,6 +10,7 @@ printed, stored or spooled.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,8 @@ from localci.config.loader import PublishConfig
 from localci.errors import UsageError
 from localci.proc import capture
 from localci.publish.deliver import Credentials, PublishOptions
+from localci.publish.retry import DEFAULT_MAX_WAIT, check_api_url
+from localci.redact import remember
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -29,6 +32,8 @@ __all__ = [
 ]
 
 DEFAULT_API_URL = "https://api.github.com"
+_TOKEN_SHAPE = re.compile(r"[\x21-\x7e]{4,}")
+"""Printable ASCII without spaces: every GitHub token format (and any header-safe one)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,16 +55,39 @@ class PublishFlags:
     remote: str | None = None
     notes: bool = True
     github: bool = True
-    max_wait: float = 300.0
+    max_wait: float = DEFAULT_MAX_WAIT
 
 
 def resolve_token(explicit: str | None, env: Mapping[str, str] | None = None) -> str | None:
-    """The first of ``--token``, ``GITHUB_TOKEN``, ``GH_TOKEN``, ``gh auth token``."""
+    """The first of ``--token``, ``GITHUB_TOKEN``, ``GH_TOKEN``, ``gh auth token``,
+    stripped of surrounding whitespace (a pasted token's trailing newline or CR) and
+    remembered by :mod:`localci.redact`, so nothing localci prints can show it.
+
+    :raises UsageError: when the token holds spaces or control characters (it is not
+        shown in the message).
+    """
     env = os.environ if env is None else env
-    for candidate in (explicit, env.get("GITHUB_TOKEN"), env.get("GH_TOKEN")):
-        if candidate:
-            return candidate
-    return capture(["gh", "auth", "token"])
+    sources: list[tuple[str, str | None]] = [
+        ("--token", explicit),
+        ("GITHUB_TOKEN", env.get("GITHUB_TOKEN")),
+        ("GH_TOKEN", env.get("GH_TOKEN")),
+    ]
+    for name, candidate in sources:
+        if candidate and candidate.strip():
+            return _checked_token(name, candidate)
+    found = capture(["gh", "auth", "token"])
+    return _checked_token("`gh auth token`", found) if found else None
+
+
+def _checked_token(source: str, raw: str) -> str:
+    remember(raw)
+    token = raw.strip()
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise UsageError(
+            f"the GitHub token from {source} contains spaces or control characters",
+            hint="Copy it again without line breaks or quotes (it is never printed).",
+        )
+    return token
 
 
 def resolve_repo(root: Path, explicit: str | None, remote: str) -> str | None:
@@ -78,7 +106,9 @@ def _read_key(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
+        key = path.read_text(encoding="utf-8")
+        remember(key.strip())
+        return key
     except OSError as exc:
         raise UsageError(f"cannot read the GitHub App private key: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -88,7 +118,8 @@ def _read_key(path: Path | None) -> str | None:
 def publish_options(root: Path, config: PublishConfig, flags: PublishFlags) -> PublishOptions:
     """The resolved publishing settings for repository ``root``.
 
-    :raises UsageError: when the App key file cannot be read.
+    :raises UsageError: when the App key file cannot be read, the token is malformed or
+        the API URL is not an http(s) URL.
     """
     publish_cfg = replace(config, remote=flags.remote) if flags.remote else config
     creds = Credentials(
@@ -102,7 +133,7 @@ def publish_options(root: Path, config: PublishConfig, flags: PublishFlags) -> P
         notes=flags.notes,
         github=flags.github,
         repo=resolve_repo(root, flags.repo, publish_cfg.remote),
-        api_url=(flags.api_url or DEFAULT_API_URL).rstrip("/"),
+        api_url=check_api_url(flags.api_url or DEFAULT_API_URL),
         credentials=creds,
         max_wait=flags.max_wait,
     )

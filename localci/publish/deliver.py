@@ -20,6 +20,7 @@ from localci.config.loader import PublishConfig
 from localci.errors import EXIT_DELIVERY, EXIT_OK, EXIT_USAGE, DeliveryError, LocalciError
 from localci.publish.notes import Note, note_from_doc, publish_note
 from localci.publish.payloads import check_run_payload, status_payload
+from localci.publish.retry import DEFAULT_MAX_WAIT
 from localci.publish.spool import SpoolEntry, list_entries, new_entry, remove_entry, spool
 from localci.result.digest import sha256_hex
 from localci.result.model import result_from_dict
@@ -63,7 +64,7 @@ class PublishOptions:
     repo: str | None = None
     api_url: str = "https://api.github.com"
     credentials: Credentials = field(default_factory=Credentials)
-    max_wait: float = 300.0
+    max_wait: float = DEFAULT_MAX_WAIT
     sleep: Callable[[float], None] | None = field(default=None, compare=False)
     git_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 

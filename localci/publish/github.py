@@ -6,10 +6,16 @@ docs "Rate limits for the REST API" and "Checks"):
 - Only GitHub Apps (an installation token, or GitHub Actions' ``GITHUB_TOKEN``) can write
   Check Runs; a personal token gets a 403, and localci falls back to a commit status.
 - PyGithub's own retry and write throttling are off; :meth:`GitHubClient._call` retries
-  instead: ``Retry-After`` is honoured; a secondary rate limit without it waits at least
-  60 s, then doubles; a primary limit waits for ``x-ratelimit-reset``; 5xx and dropped
-  connections back off exponentially (1, 2, 4 ... s). The total wait is bounded
-  (``max_wait``); past it a :class:`~localci.errors.DeliveryError` asks for a spool.
+  instead: ``Retry-After`` is honoured, but never below :data:`MIN_WAIT`; a secondary
+  rate limit without it waits at least 60 s, then doubles; a primary limit waits for
+  ``x-ratelimit-reset``; 5xx back off exponentially (1, 2, 4 ... s). The waits of one
+  client add up to at most ``max_wait`` (:data:`DEFAULT_MAX_WAIT` at a terminal; the
+  verifier workflow passes a longer one), and one request is tried at most
+  :data:`MAX_ATTEMPTS` times; past either a :class:`~localci.errors.DeliveryError` asks
+  for a spool.
+- A connection that is refused or reset is retried only after :data:`CONNECT_WAITS`; one
+  that cannot be established within :data:`CONNECT_TIMEOUT` is not retried: an offline
+  machine spools within seconds. A read that times out counts like a 5xx.
 - A create that failed with a 5xx may still have happened, so every retry first looks for
   a Check Run with the same ``name`` + ``external_id`` on the head sha and resumes it:
   annotations continue from its ``annotations_count`` (PATCHes append), never duplicate.
@@ -27,18 +33,35 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from localci.errors import DeliveryError, LocalciError, UsageError
 from localci.publish.payloads import CheckRunPayload, StatusPayload
+from localci.publish.retry import (
+    CONNECT_TIMEOUT,
+    CONNECT_WAITS,
+    DEFAULT_MAX_WAIT,
+    MAX_ATTEMPTS,
+    MIN_WAIT,
+    check_api_url,
+    connected,
+    error_message,
+    wait_for,
+)
 
 if TYPE_CHECKING:
     from github.CheckRun import CheckRun
     from github.Repository import Repository
 
 __all__ = [
+    "CONNECT_TIMEOUT",
+    "CONNECT_WAITS",
     "DEFAULT_API_URL",
+    "DEFAULT_MAX_WAIT",
+    "MAX_ATTEMPTS",
+    "MIN_WAIT",
     "CheckRunsForbidden",
     "GitHubClient",
     "GitHubSettings",
     "NotOnGitHub",
     "Posted",
+    "check_api_url",
     "parse_repo_url",
     "token_kind",
 ]
@@ -73,8 +96,8 @@ class GitHubSettings:
     app_id: int | None = None
     app_private_key: str | None = field(default=None, repr=False)
     installation_id: int | None = None
-    max_wait: float = 300.0
-    timeout: float = 30.0
+    max_wait: float = DEFAULT_MAX_WAIT
+    timeout: float = CONNECT_TIMEOUT
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
 
@@ -131,10 +154,12 @@ class GitHubClient:
         self._integration: Any = None
         self.kind = "app" if settings.app_id is not None else token_kind(settings.token)
         self.requests = 0
+        self._waited = 0.0
+        self._connect_failures = 0
         self._gh = Github(
             auth=self._auth(),
             base_url=settings.api_url,
-            timeout=int(settings.timeout),
+            timeout=max(1, round(settings.timeout)),
             retry=None,
             seconds_between_requests=None,
             seconds_between_writes=None,
@@ -329,7 +354,7 @@ class GitHubClient:
         import requests
         from github import GithubException
 
-        waited, attempt = 0.0, 0
+        attempt = 0
         while True:
             try:
                 # Inside the try: the look-up before a retry can fail like any request.
@@ -339,44 +364,49 @@ class GitHubClient:
                         return found  # type: ignore[no-any-return]
                 return fn()
             except GithubException as exc:
-                wait = self._wait_for(exc, attempt)
+                wait = wait_for(exc, attempt)
                 if wait is None:
                     raise self._classify(what, exc) from None
                 problem = f"GitHub answered {exc.status}"
             except (requests.ConnectionError, requests.Timeout) as exc:
-                wait, problem = float(2**attempt), f"connection failed ({type(exc).__name__})"
-            if waited + wait > self.settings.max_wait:
-                raise DeliveryError(
-                    f"could not {what}: {problem}; gave up after waiting {waited:g} s "
-                    f"(the next wait, {wait:g} s, would pass the {self.settings.max_wait:g} s "
-                    "budget)"
-                )
+                if connected(exc):  # dropped or slow after connecting: like a 5xx
+                    wait, problem = float(2**attempt), f"connection lost ({type(exc).__name__})"
+                    self._check_budget(what, problem, wait, attempt)
+                    self.settings.sleep(wait)
+                    self._waited += wait
+                    attempt += 1
+                    continue
+                problem = f"connection failed ({type(exc).__name__})"
+                if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(
+                    CONNECT_WAITS
+                ):
+                    raise DeliveryError(
+                        f"could not {what}: {problem}; GitHub is unreachable "
+                        f"({self._connect_failures + 1} connection attempts)"
+                    ) from None
+                wait = CONNECT_WAITS[self._connect_failures]
+                self._connect_failures += 1
+            wait = max(MIN_WAIT, wait)
+            self._check_budget(what, problem, wait, attempt)
             self.settings.sleep(wait)
-            waited += wait
+            self._waited += wait
             attempt += 1
 
-    @staticmethod
-    def _wait_for(exc: Any, attempt: int) -> float | None:
-        headers: dict[str, str] = {k.lower(): str(v) for k, v in (exc.headers or {}).items()}
-        message = _message(exc).lower()
-        if exc.status in (403, 429):
-            if "retry-after" in headers:
-                try:
-                    return max(0.0, float(headers["retry-after"]))
-                except ValueError:
-                    return 60.0
-            if "secondary rate limit" in message or exc.status == 429:
-                return 60.0 * (1 << attempt)
-            if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-                reset = float(headers["x-ratelimit-reset"])
-                return max(1.0, reset - time.time())
-            return None
-        if exc.status >= 500:
-            return float(2**attempt)
-        return None
+    def _check_budget(self, what: str, problem: str, wait: float, attempt: int) -> None:
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise DeliveryError(
+                f"could not {what}: {problem}; gave up after {attempt + 1} tries "
+                f"(waited {self._waited:g} s)"
+            )
+        if self._waited + wait > self.settings.max_wait:
+            raise DeliveryError(
+                f"could not {what}: {problem}; gave up after waiting {self._waited:g} s "
+                f"(the next wait, {wait:g} s, would pass the {self.settings.max_wait:g} s "
+                "budget; --max-wait sets it)"
+            )
 
     def _classify(self, what: str, exc: Any) -> LocalciError:
-        message = _message(exc)
+        message = error_message(exc)
         if exc.status == 422 and "no commit found" in message.lower():
             return NotOnGitHub(f"GitHub does not have the commit yet: {message}")
         if exc.status == 403 and "check" in what.lower() and "Check Run" in what:
@@ -388,13 +418,6 @@ class GitHubClient:
                 "(checks: write for Check Runs, statuses: write for commit statuses).",
             )
         return DeliveryError(f"GitHub refused to {what} ({exc.status}: {message})")
-
-
-def _message(exc: Any) -> str:
-    data = exc.data
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    return str(exc.message or data or "")
 
 
 def _annotations_count(run: CheckRun) -> int:

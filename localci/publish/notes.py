@@ -9,19 +9,24 @@ document (:data:`NOTE_FORMAT`)::
 Publishing needs only the user's ordinary git credentials, so it works on any git host
 and in a pre-push hook (before the commits reach GitHub). Concurrent publishers do not
 lose each other's notes: a rejected push fetches, merges (a note per commit, so a
-union) and retries, up to :data:`PUSH_ATTEMPTS` times.
+union) and retries, up to :data:`PUSH_ATTEMPTS` times, after a random wait that grows
+with each try ("full jitter": uniform in 0 .. min(:data:`MAX_BACKOFF`, 0.1 s * 2^n)), so
+publishers that collided do not collide again in lock step.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localci import git as gitrepo
 from localci.errors import DeliveryError, GitError
+from localci.fsutil import load_json
 
 __all__ = [
     "NOTE_FORMAT",
@@ -34,7 +39,9 @@ __all__ = [
 ]
 
 NOTE_FORMAT = "localci-note/v1"
-PUSH_ATTEMPTS = 5
+PUSH_ATTEMPTS = 10
+MAX_BACKOFF = 2.0
+"""Upper bound, in seconds, of one wait between push attempts."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +81,7 @@ def render_note(note: Note) -> str:
 def parse_note(text: str) -> Note | None:
     """A :class:`Note` from a note's text, or ``None`` when it is not a localci note."""
     try:
-        doc = json.loads(text)
+        doc = load_json(text)  # a note from a remote: size and nesting bounded
     except ValueError:
         return None
     if not isinstance(doc, dict) or doc.get("format") != NOTE_FORMAT:
@@ -94,8 +101,18 @@ def note_from_doc(doc: Mapping[str, Any]) -> Note:
     )
 
 
-def publish_note(root: Path, commit: str, note: Note, *, remote: str | None, ref: str) -> bool:
+def publish_note(
+    root: Path,
+    commit: str,
+    note: Note,
+    *,
+    remote: str | None,
+    ref: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
     """Write the note locally and, when ``remote`` is given, push the notes ref.
+
+    ``sleep`` waits between attempts (injectable for tests).
 
     :returns: True when the remote now has the note (False when ``remote`` is None).
     :raises DeliveryError: when the remote stays unreachable or keeps rejecting the push.
@@ -104,7 +121,9 @@ def publish_note(root: Path, commit: str, note: Note, *, remote: str | None, ref
     if remote is None:
         return False
     last = ""
-    for _ in range(PUSH_ATTEMPTS):
+    for attempt in range(PUSH_ATTEMPTS):
+        if attempt:
+            sleep(random.uniform(0, min(MAX_BACKOFF, 0.1 * 2**attempt)))  # noqa: S311 - jitter
         try:
             if gitrepo.push_notes(root, remote, ref):
                 return True

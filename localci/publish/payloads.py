@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from localci.fsutil import gunzip_bounded, load_json
 from localci.result.model import Finding, Result, StageResult
 from localci.result.render import metrics_summary
 
@@ -162,7 +163,10 @@ def text_for(result: Result, note: Mapping[str, Any] | None = None) -> str:
     for s in result.stages:
         if s.log_tail:
             cut = " (earlier output dropped)" if s.log_tail_truncated else ""
-            parts.append(f"### {s.name}: last lines of output{cut}\n\n```text\n{s.log_tail}\n```")
+            fence = _fence(s.log_tail)
+            parts.append(
+                f"### {s.name}: last lines of output{cut}\n\n{fence}text\n{s.log_tail}\n{fence}"
+            )
     text = "\n\n".join(parts) or "All stages passed."
     if note is not None:
         blob = base64.b64encode(gzip.compress(json.dumps(note).encode(), mtime=0)).decode()
@@ -173,13 +177,23 @@ def text_for(result: Result, note: Mapping[str, Any] | None = None) -> str:
     return truncate_bytes(text)
 
 
+def _fence(content: str) -> str:
+    """A backtick fence longer than any run of backticks in ``content`` (CommonMark,
+    "Fenced code blocks": the closing fence must be at least as long as the opening), so
+    the content cannot close the block."""
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def embedded_note(text: str | None) -> dict[str, Any] | None:
     """The note :func:`text_for` embedded in a Check Run's ``output.text``, if any."""
     match = _NOTE_MARKER.search(text or "")
     if not match:
         return None
     try:
-        doc = json.loads(gzip.decompress(base64.b64decode(match.group(1))))
+        # From a Check Run anyone with checks: write could have made: a gzip bomb stops
+        # at the document bound, and so does deep nesting.
+        doc = load_json(gunzip_bounded(base64.b64decode(match.group(1))))
     except (ValueError, OSError, EOFError):
         return None
     return doc if isinstance(doc, dict) else None

@@ -32,6 +32,8 @@ __all__ = [
     "ThresholdOutcome",
     "result_from_dict",
     "result_to_dict",
+    "stage_from_dict",
+    "stage_to_dict",
 ]
 
 RESULT_SCHEMA_ID = "urn:localci:schema:result:v1"
@@ -407,3 +409,13 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         stages=tuple(_stage_from_dict(s) for s in data["stages"]),
         cached_from=CacheOrigin(**data["cached_from"]) if data.get("cached_from") else None,
     )
+
+
+def stage_to_dict(stage: StageResult) -> dict[str, Any]:
+    """One stage's part of the result document."""
+    return _stage_to_dict(stage)
+
+
+def stage_from_dict(data: Mapping[str, Any]) -> StageResult:
+    """A :class:`StageResult` from its part of the result document."""
+    return _stage_from_dict(data)

@@ -14,7 +14,6 @@ Every write goes through :mod:`localci.fsutil` (atomic).
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from localci.errors import InternalError, UsageError
-from localci.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
+from localci.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, load_json
 from localci.result.digest import canonical_json
 from localci.result.model import Result, result_from_dict, result_to_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
@@ -63,7 +62,7 @@ def read_result_json(path: Path) -> Any:
     :raises UsageError: when the file is missing, unreadable or not JSON.
     """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return load_json(path.read_bytes())
     except FileNotFoundError:
         raise UsageError(f"{path}: no such result file") from None
     except (OSError, ValueError) as exc:

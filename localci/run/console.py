@@ -17,6 +17,7 @@ import time
 from typing import TextIO
 
 from localci.config.loader import StageConfig
+from localci.redact import printable
 from localci.result.model import StageResult
 from localci.result.render import metrics_summary
 
@@ -121,10 +122,11 @@ class ConsoleReporter:
             line += f": {result.reason}"
         if result.log_tail and not self.verbose:
             cut = ", earlier lines in the log" if result.log_tail_truncated else ""
-            body = "\n".join(f"  | {ln}" for ln in result.log_tail.splitlines())
+            # Stage output is not localci's: no escape sequence of it reaches the terminal.
+            body = "\n".join(f"  | {ln}" for ln in printable(result.log_tail).splitlines())
             line += f"\n  ┌── output of {result.name}{cut}\n{body}\n  └──"
         self._say(line)
 
     def output_line(self, stage: str, line: str) -> None:
         """Print one line of stage output, prefixed by the stage name (``-v``)."""
-        self._say(f"  [{stage}] {line}")
+        self._say(f"  [{stage}] {printable(line)}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,16 @@ from localci import __version__
 from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
 from localci.errors import UsageError
-from localci.redact import Redactor
-from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, StageResult
+from localci.redact import Redactor, local_paths, scrub
+from localci.result.model import (
+    CacheOrigin,
+    GitInfo,
+    Result,
+    RunnerInfo,
+    StageResult,
+    stage_from_dict,
+    stage_to_dict,
+)
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
 from localci.run.schedule import Cancellation, conclude, schedule, select_stages
@@ -263,6 +272,10 @@ def from_cache(plan: Plan) -> RunOutcome | None:
     )
 
 
+_EXACT = ("name", "kind", "status", "report_format", "severity", "started_at", "finished_at")
+"""Stage fields that are identifiers or enums, never redacted (policies match on them)."""
+
+
 def run_stages(plan: Plan) -> Ran:
     """Step 4: a workspace for the commit, and every planned stage run in it.
 
@@ -279,8 +292,18 @@ def run_stages(plan: Plan) -> Ran:
             workspace=where,
             reports=run_dir / "reports",
             logs=run_dir,
-            # Secret-named variables of the stages' own env are masked like inherited ones.
-            redactor=Redactor(env={**os.environ, **{k: v for s in plan.stages for k, v in s.env}}),
+            # Secret-named variables of the stages' own env are masked like inherited ones;
+            # local paths become placeholders ({reports}, {python}, {workspace}, {repo}).
+            redactor=Redactor(
+                env={**os.environ, **{k: v for s in plan.stages for k, v in s.env}},
+                paths=local_paths(
+                    repo=target.root,
+                    workspace=where,
+                    run=run_dir,
+                    reports=run_dir / "reports",
+                    python=sys.executable,
+                ),
+            ),
             cancel=cancel.event,
             cancel_reason=lambda: cancel.reason,
             on_line=target.reporter.output_line if options.stream else None,
@@ -305,6 +328,11 @@ def run_stages(plan: Plan) -> Ran:
                 fail_fast=options.fail_fast,
                 run_one=run_one,
             )
+        # Everything a stage recorded (commands, test ids, reasons, findings, skipped
+        # stages' commands) leaves through the result: mask secrets and local paths once.
+        results = tuple(
+            stage_from_dict(scrub(stage_to_dict(r), ctx.redactor, keep=_EXACT)) for r in results
+        )
     return Ran(
         run_id=run_id,
         run_dir=run_dir,

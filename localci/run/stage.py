@@ -64,6 +64,7 @@ class StageContext:
     cancel: threading.Event
     cancel_reason: Callable[[], str] = lambda: "stopped before it finished"
     on_line: Callable[[str, str], None] | None = None
+    report_before: tuple[int, int, int] | None = None
 
 
 def expand(text: str, ctx: StageContext) -> str:
@@ -109,9 +110,12 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     """
     argv = stage_argv(stage, ctx)
     env = stage_env(stage, ctx)
-    cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     started = utc_now()
     base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
+    cwd = _inside(ctx.workspace / (stage.cwd or "."), (ctx.workspace,))
+    if cwd is None:
+        return base.finish(status="error", reason=f"cwd {stage.cwd!r} is outside the checkout")
+    report_before = _report_state(stage, ctx)
     if (
         stage.skip_if_missing
         and not stage.shell
@@ -133,7 +137,7 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     except CommandNotFound as exc:
         reason = f"cannot run {exc.program!r}: {exc.reason}; is it installed and on PATH?"
         return base.finish(status="error", reason=reason)
-    return _judge(stage, base, outcome, ctx)
+    return _judge(stage, base, outcome, replace(ctx, report_before=report_before))
 
 
 def judge_outcome(
@@ -200,9 +204,13 @@ def _judge_report(
     assert stage.report is not None
     words = stage.run.split() if isinstance(stage.run, str) else stage.run
     codes = stage.report_exit_codes or report_exit_codes(stage.kind, words)
-    path = Path(expand(stage.report.path, ctx))
-    if not path.is_absolute():
-        path = ctx.workspace / path
+    path = _report_path(stage, ctx)
+    if path is None:
+        outside = f"report path {stage.report.path!r} is outside the checkout and {{reports}}"
+        return base.finish(status="error", reason=outside, **common, **tail)
+    if ctx.report_before is not None and _stat(path) == ctx.report_before:
+        stale = f"{stage.report.path} was not written by this stage (it predates the stage)"
+        return base.finish(status="error", reason=stale, **common, **tail)
     cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     log = ctx.logs / f"{stage.name}.log"
     data, problem = None, ""
@@ -240,6 +248,40 @@ def _judge_report(
 def _kept_findings(found: tuple[Finding, ...], ctx: StageContext) -> dict[str, object]:
     findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in found))
     return {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
+
+
+def _inside(path: Path, roots: tuple[Path, ...]) -> Path | None:
+    """``path`` when it resolves (symlinks followed) inside one of ``roots``, else None."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(r.resolve()) for r in roots):
+        return path
+    return None
+
+
+def _report_path(stage: StageConfig, ctx: StageContext) -> Path | None:
+    """The stage's report path, confined to the checkout and the run's report folder."""
+    assert stage.report is not None
+    path = Path(expand(stage.report.path, ctx))
+    if not path.is_absolute():
+        path = ctx.workspace / path
+    return _inside(path, (ctx.workspace, ctx.reports))
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _report_state(stage: StageConfig, ctx: StageContext) -> tuple[int, int, int] | None:
+    """The report file's identity before the stage runs (``None``: absent), so a report
+    the stage did not write (one committed to the repository) is not taken as its own."""
+    if stage.report is None:
+        return None
+    path = _report_path(stage, ctx)
+    return _stat(path) if path is not None else None
 
 
 def _redact_finding(finding: Finding, redact: Redactor) -> Finding:

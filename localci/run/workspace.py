@@ -1,7 +1,9 @@
 """Where the stages run: a clean, detached worktree of the commit, or the work tree.
 
 The worktree is created outside the repository (tools such as ruff and pytest look for
-configuration in parent folders) and removed on every exit path, Ctrl-C included.
+configuration in parent folders) and removed on every exit path, Ctrl-C (and SIGTERM,
+SIGHUP) included; one a killed run left behind is pruned before the next
+(:mod:`localci.run.worktrees`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from localci import git as gitrepo
-from localci.errors import LocalciError
+from localci.errors import LocalciError, UsageError
+from localci.run.worktrees import claim, prune_stale
 
 __all__ = ["workspace"]
 
@@ -25,12 +28,14 @@ def workspace(root: Path, commit: str, in_place: bool) -> Iterator[Path]:
 
     The worktree is removed on every exit path, Ctrl-C included.
     """
+    prune_stale(root, (os.environ.get("LOCALCI_WORKTREE_DIR"), str(_SHM), None))
     if in_place:
         yield root
         return
     holder = Path(tempfile.mkdtemp(prefix="localci-", dir=_worktree_parent(root, commit)))
     path = holder / root.name
     try:
+        claim(holder, root)  # so a later run can prune it if this process dies
         gitrepo.add_worktree(root, commit, path)
         yield path
     finally:
@@ -50,6 +55,11 @@ def _worktree_parent(root: Path, commit: str) -> str | None:
     disk; else the system temporary directory (``None``)."""
     explicit = os.environ.get("LOCALCI_WORKTREE_DIR")
     if explicit:
+        if not os.path.isdir(explicit) or not os.access(explicit, os.W_OK | os.X_OK):
+            raise UsageError(
+                f"LOCALCI_WORKTREE_DIR is not a writable directory: {explicit}",
+                hint="Create it, or unset LOCALCI_WORKTREE_DIR to use the default.",
+            )
         return explicit
     if not (_SHM.is_dir() and os.access(_SHM, os.W_OK)):
         return None

@@ -189,8 +189,11 @@ def test_worktree_location_can_be_chosen(
 ) -> None:
     where = tmp_path / "worktrees"
     where.mkdir()
-    repo = make_repo({".localci.yml": "stages:\n  - {name: pwd, run: [pwd], kind: command}\n"})
+    # The stage writes its cwd to a file: logs and output name it only as {workspace}.
+    config = "stages:\n  - {name: pwd, run: 'pwd > \"$LOCALCI_REPORTS/pwd\"', shell: true}\n"
+    repo = make_repo({".localci.yml": config})
     result = cli("run", "-v", "--no-cache", cwd=repo, env={"LOCALCI_WORKTREE_DIR": str(where)})
     assert result.code == 0, result.err
-    assert f"[pwd] {where}/localci-" in result.err
+    [pwd] = (repo / ".localci" / "runs").glob("*/reports/pwd")
+    assert pwd.read_text().startswith(f"{where}/localci-")
     assert list(where.iterdir()) == []  # removed afterwards
