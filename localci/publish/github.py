@@ -369,28 +369,33 @@ class GitHubClient:
                     raise self._classify(what, exc) from None
                 problem = f"GitHub answered {exc.status}"
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if connected(exc):  # dropped or slow after connecting: like a 5xx
-                    wait, problem = float(2**attempt), f"connection lost ({type(exc).__name__})"
-                    self._check_budget(what, problem, wait, attempt)
-                    self.settings.sleep(wait)
-                    self._waited += wait
-                    attempt += 1
-                    continue
-                problem = f"connection failed ({type(exc).__name__})"
-                if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(
-                    CONNECT_WAITS
-                ):
-                    raise DeliveryError(
-                        f"could not {what}: {problem}; GitHub is unreachable "
-                        f"({self._connect_failures + 1} connection attempts)"
-                    ) from None
-                wait = CONNECT_WAITS[self._connect_failures]
-                self._connect_failures += 1
+                wait, problem = self._connection_wait(what, exc, attempt)
             wait = max(MIN_WAIT, wait)
             self._check_budget(what, problem, wait, attempt)
             self.settings.sleep(wait)
             self._waited += wait
             attempt += 1
+
+    def _connection_wait(self, what: str, exc: Exception, attempt: int) -> tuple[float, str]:
+        """The wait before retrying after a failed connection, and what happened.
+
+        :raises DeliveryError: when GitHub cannot be reached at all: a connect timeout,
+            or refused connections past :data:`CONNECT_WAITS`.
+        """
+        import requests
+
+        if connected(exc):  # dropped or slow after connecting: like a 5xx
+            return float(2**attempt), f"connection lost ({type(exc).__name__})"
+        problem = f"connection failed ({type(exc).__name__})"
+        if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(
+            CONNECT_WAITS
+        ):
+            raise DeliveryError(
+                f"could not {what}: {problem}; GitHub is unreachable "
+                f"({self._connect_failures + 1} connection attempts)"
+            ) from None
+        self._connect_failures += 1
+        return CONNECT_WAITS[self._connect_failures - 1], problem
 
     def _check_budget(self, what: str, problem: str, wait: float, attempt: int) -> None:
         if attempt + 1 >= MAX_ATTEMPTS:

@@ -5,7 +5,9 @@ A run's worktree lives at ``<parent>/localci-XXXXXXXX/<repo name>`` (``tempfile.
 process's start time (``/proc/<pid>/stat`` field 22, so a reused pid is not taken for the
 owner) and the repository. :func:`prune_stale` runs before every run and removes, for
 this repository only, every marked worktree whose owner is gone: left by SIGKILL, a
-power cut, or a second Ctrl-C during clean-up (then git may also hold it locked).
+power cut, or a second Ctrl-C during clean-up (then git may also hold it locked). Stage
+processes still running inside it (their own sessions outlive a SIGKILLed localci) are
+killed first.
 Worktrees without the marker are never touched.
 """
 
@@ -15,6 +17,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,6 +79,24 @@ def _stale(holder: Path, root: str) -> bool:
     )
 
 
+def _kill_strays(holder: Path) -> None:
+    """SIGKILL the process groups of processes still working inside ``holder`` (stage
+    processes a SIGKILLed localci could not stop: each has its own session). Linux
+    (``/proc``) only; elsewhere nothing is done."""
+    prefix = str(holder.resolve())
+    with contextlib.suppress(OSError):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue
+            if cwd == prefix or cwd.startswith(prefix + os.sep):
+                with contextlib.suppress(OSError):
+                    os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
+
+
 def prune_stale(root: Path, parents: Iterable[str | None] = ()) -> list[Path]:
     """Remove ``root``'s marked worktrees whose owner process is gone; the holders
     removed. ``parents`` are further folders to scan for orphaned holders that git no
@@ -85,6 +106,7 @@ def prune_stale(root: Path, parents: Iterable[str | None] = ()) -> list[Path]:
     for path in gitrepo.list_worktrees(root):
         holder = path.parent
         if _stale(holder, resolved):
+            _kill_strays(holder)
             gitrepo.remove_worktree(root, path)
             shutil.rmtree(holder, ignore_errors=True)
             removed.append(holder)
@@ -92,6 +114,7 @@ def prune_stale(root: Path, parents: Iterable[str | None] = ()) -> list[Path]:
         with contextlib.suppress(OSError):
             for holder in Path(parent).glob(f"{_PREFIX}*"):
                 if holder not in removed and _stale(holder, resolved):
+                    _kill_strays(holder)
                     shutil.rmtree(holder, ignore_errors=True)
                     removed.append(holder)
     return removed

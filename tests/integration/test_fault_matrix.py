@@ -7,7 +7,6 @@ keeps the two equal (regenerate with ``python -m tests.integration.test_fault_ma
 from __future__ import annotations
 
 import base64
-import contextlib
 import gzip
 import json
 import os
@@ -208,9 +207,7 @@ def _sigkill_then_next_run_prunes(request: pytest.FixtureRequest) -> None:
     [worktree] = _worktrees(repo)
     proc.kill()
     proc.communicate(timeout=30)
-    for pid in pids:  # SIGKILL cannot be handled: the stage's own group outlives it
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    assert all(process_running(pid) for pid in pids)  # SIGKILL cannot be handled
     git(repo, "worktree", "lock", worktree)  # as an interrupted `git worktree add` leaves it
     foreign = repo.parent / "foreign"
     git(repo, "worktree", "add", "--detach", "-q", str(foreign))
@@ -222,6 +219,8 @@ def _sigkill_then_next_run_prunes(request: pytest.FixtureRequest) -> None:
     assert done.returncode == 0, done.stderr
     assert _worktrees(repo) == [str(foreign)]  # ours pruned, the unmarked one kept
     assert not Path(worktree).parent.exists()
+    for pid in pids:  # the stage processes left in it were killed first
+        assert not process_running(pid)
 
 
 # --- configuration and hostile input --------------------------------------------------------
@@ -658,7 +657,8 @@ CASES: tuple[Case, ...] = (
         "signals",
         "SIGKILL mid-run leaves a (locked) worktree",
         "survived",
-        "the next run prunes it (marker, owner gone); unmarked worktrees are kept",
+        "the next run kills its leftover stage processes and prunes it (marker, owner "
+        "gone); unmarked worktrees are kept",
         _sigkill_then_next_run_prunes,
     ),
     Case(
