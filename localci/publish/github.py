@@ -387,9 +387,7 @@ class GitHubClient:
         if connected(exc):  # dropped or slow after connecting: like a 5xx
             return float(2**attempt), f"connection lost ({type(exc).__name__})"
         problem = f"connection failed ({type(exc).__name__})"
-        if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(
-            CONNECT_WAITS
-        ):
+        if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(CONNECT_WAITS):
             raise DeliveryError(
                 f"could not {what}: {problem}; GitHub is unreachable "
                 f"({self._connect_failures + 1} connection attempts)"

@@ -3,6 +3,7 @@ the long-line cut of the process layer; terminal control stripped from foreign t
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from localci.errors import environment_error
 from localci.proc import TAIL_BYTES, _LineSink, run_process
-from localci.redact import MASK, Redactor, printable, remember
+from localci.redact import MASK, Redactor, printable, redacted_console, remember
 from tests.secret_samples import SAMPLES
 
 FORMATS = sorted(SAMPLES)
@@ -98,3 +100,33 @@ def test_printable_strips_terminal_control() -> None:
     osc = "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07"
     text = f"{osc} \x1b[2J\x1b[31mred\x1b[0m\r\x07\x9b1m bidi\u202eevil tab\tnl\n"
     assert printable(text) == "click red bidievil tab\tnl\n"
+
+
+def test_everything_printed_passes_the_redactor(capsys: pytest.CaptureFixture[str]) -> None:
+    """Exception text from requests or PyGithub that carries a credential is printed
+    through the same redactor as everything else."""
+    token = "sekrit" + "-enterprise-value-99"
+    with redacted_console():
+        remember(token)
+        print(f"requests.exceptions.InvalidHeader: Invalid header value b'token {token}\\r'")
+        print(SAMPLES["aws-access-key"][0], file=sys.stderr)
+    out, err = capsys.readouterr()
+    assert token not in out
+    assert MASK in out
+    assert SAMPLES["aws-access-key"][1] not in err
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "no space left"),
+        (OSError(errno.EFBIG, "File too large"), "allowed size"),
+        (OSError(errno.EROFS, "Read-only file system", ".localci/x"), "read-only: .localci/x"),
+    ],
+)
+def test_environment_errors_are_usage_errors(error: OSError, words: str) -> None:
+    known = environment_error(error)
+    assert known is not None
+    assert known.exit_code == 2
+    assert words in known.diagnostics()
+    assert environment_error(ValueError("a bug")) is None
