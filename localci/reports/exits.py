@@ -163,7 +163,9 @@ def _coverage_reason(code: int, output: str, workspace: Path) -> str | None:
 
 
 def _relative(message: str, workspace: Path) -> str:
-    """``message`` with the workspace's absolute path taken out (no local path in a result)."""
-    for prefix in sorted({str(workspace.resolve()), str(workspace)}, key=len, reverse=True):
+    """``message`` with the workspace's path taken out (no local path in a result): its
+    absolute path, or the ``{workspace}`` that stage output already shows in its place."""
+    prefixes = {str(workspace.resolve()), str(workspace), "{workspace}"}
+    for prefix in sorted(prefixes, key=len, reverse=True):
         message = message.replace(prefix + "/", "").replace(prefix, ".")
     return message
