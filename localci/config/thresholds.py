@@ -9,7 +9,8 @@ from __future__ import annotations
 from localci.config.loader import StageConfig
 from localci.result.model import Metrics, ThresholdOutcome
 
-__all__ = ["describe_failure", "evaluate"]
+__all__ = ["describe_failure", "evaluate", "report_is_clean"]
+
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2}
 
@@ -60,3 +61,14 @@ def describe_failure(outcome: ThresholdOutcome) -> str:
         return f"{outcome.actual:g} failed or errored tests exceed max_failures {outcome.limit:g}"
     level = f" at severity {outcome.severity} or above" if outcome.severity else ""
     return f"{outcome.actual:g} findings{level} exceed max_findings {outcome.limit:g}"
+
+
+def report_is_clean(metrics: Metrics) -> bool:
+    """Whether a tests or lint report shows nothing wrong (no failed or errored test, no
+    finding); ``False`` for coverage and for absent metrics. A tool that exits 1 with a
+    clean report failed for a reason its report does not show (``pytest && mypy``)."""
+    if metrics.tests is not None:
+        return metrics.tests.failed + metrics.tests.errors == 0
+    if metrics.lint is not None:
+        return metrics.lint.total == 0
+    return False

@@ -250,7 +250,10 @@ class Result:
     Timestamps are UTC RFC 3339 strings (``2026-11-21T04:00:00.123456Z``). ``partial`` is
     true when only a subset of the configured stages ran (``--stage`` / ``--skip``); a
     partial result never satisfies the verifier. ``config_sha256`` is the sha256 of the
-    effective configuration's canonical JSON (RFC 8785).
+    effective configuration's canonical JSON (RFC 8785); ``config_committed`` says whether
+    that configuration is the one committed in ``git.commit`` (``False`` for an
+    uncommitted ``--config`` file or an edited work tree; ``None`` in results written
+    before localci recorded it).
     """
 
     run_id: str
@@ -266,6 +269,7 @@ class Result:
     stages: tuple[StageResult, ...]
     partial: bool = False
     cached_from: CacheOrigin | None = None
+    config_committed: bool | None = None
     schema: str = RESULT_SCHEMA_ID
     schema_version: str = RESULT_SCHEMA_VERSION
 
@@ -348,12 +352,19 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "partial": result.partial,
         "git": dict(vars(result.git)),
         "runner": dict(vars(result.runner)),
-        "config": {"path": result.config_path, "sha256": result.config_sha256},
+        "config": _config_to_dict(result),
         "stages": [_stage_to_dict(s) for s in result.stages],
     }
     if result.cached_from is not None:
         doc["cached_from"] = dict(vars(result.cached_from))
     return doc
+
+
+def _config_to_dict(result: Result) -> dict[str, Any]:
+    config: dict[str, Any] = {"path": result.config_path, "sha256": result.config_sha256}
+    if result.config_committed is not None:
+        config["committed"] = result.config_committed
+    return config
 
 
 def _metrics_from_dict(data: Mapping[str, Any]) -> Metrics:
@@ -406,6 +417,7 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         runner=RunnerInfo(**data["runner"]),
         config_path=data["config"]["path"],
         config_sha256=data["config"]["sha256"],
+        config_committed=data["config"].get("committed"),
         stages=tuple(_stage_from_dict(s) for s in data["stages"]),
         cached_from=CacheOrigin(**data["cached_from"]) if data.get("cached_from") else None,
     )

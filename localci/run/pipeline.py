@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from localci import __version__
 from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
-from localci.errors import UsageError
+from localci.errors import LocalciError, UsageError
 from localci.redact import Redactor, local_paths, scrub
 from localci.result.model import (
     CacheOrigin,
@@ -217,6 +217,17 @@ def _load_config(root: Path, commit: str, options: RunOptions) -> Config:
     return parse_config(find_config_at(root, commit))
 
 
+def _config_committed(root: Path, commit: str, config: Config, options: RunOptions) -> bool:
+    """Whether ``config`` is the configuration committed in ``commit`` (an isolated run
+    without ``--config`` reads exactly that one)."""
+    if options.config is None and not options.in_place:
+        return True
+    try:
+        return parse_config(find_config_at(root, commit)).sha256 == config.sha256
+    except LocalciError:
+        return False  # the commit's own configuration is invalid: this one is not it
+
+
 def _cache_key(
     facts: gitrepo.GitFacts,
     config: Config,
@@ -359,6 +370,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         ),
         config_path=plan.config.path,
         config_sha256=plan.config.sha256,
+        config_committed=_config_committed(target.root, target.commit, plan.config, target.options),
         stages=ran.stages,
     )
     doc = target.store.write_result(result, run_dir=ran.run_dir)

@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from localci import git as gitrepo
-from localci.config.loader import Config, ConfigSource, find_config_at, parse_config
-from localci.errors import LocalciError, UsageError
+from localci.errors import UsageError
 from localci.publish.deliver import PublishOptions, github_settings
 from localci.publish.payloads import CheckRunPayload, annotations_for, text_for, truncate_bytes
 from localci.result.digest import sha256_hex
 from localci.result.store import utc_now
 from localci.verifier.check import Verdict, verify_result
+from localci.verifier.sources import commit_config_sha256, config_at, tree_of
 
 __all__ = ["GateOutcome", "GateRequest", "GateTarget", "gate", "git_auth_env", "targets_for"]
 
@@ -138,20 +137,6 @@ def _open_pulls(client: Any, sha: str) -> list[GateTarget]:
     ]
 
 
-def base_policy(root: Path, base: str, config_path: str) -> Config:
-    """The configuration as it is in the base commit (the default when it has none).
-
-    :raises GitError: when the base commit is not in the local repository.
-    """
-    gitrepo.resolve_commit(root, base)
-    if config_path in (".localci.yml", ".localci.yaml", "pyproject.toml"):
-        return parse_config(find_config_at(root, base))
-    text = gitrepo.show_file(root, base, config_path)
-    if text is None:
-        return parse_config(find_config_at(root, base))
-    return parse_config(ConfigSource(kind="yaml", display=f"{config_path}@{base[:12]}", text=text))
-
-
 def gate(request: GateRequest) -> list[GateOutcome]:
     """Gate every target of ``request``; post one Check Run each.
 
@@ -167,7 +152,7 @@ def gate(request: GateRequest) -> list[GateOutcome]:
 def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutcome:
     from localci.publish.fetch import fetch_result
 
-    policy = base_policy(request.root, target.base, request.config_path)
+    policy = config_at(request.root, target.base, request.config_path)
     publish = replace(
         request.publish,
         publish=replace(request.publish.publish, notes_ref=policy.publish.notes_ref),
@@ -176,7 +161,7 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
         fetched = fetch_result(request.root, target.head, publish, local=False)
     except UsageError as exc:
         return _post(client, request, target, None, "action_required", exc.message)
-    tree = _tree(request.root, target.head)
+    tree = tree_of(request.root, target.head)
     verdict = verify_result(
         result_doc=fetched.note.result,
         bundle_json=fetched.note.bundle_json(),
@@ -184,6 +169,7 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
         policy=policy,
         sha=target.head,
         tree=tree,
+        commit_config_sha256=commit_config_sha256(request.root, target.head, request.config_path),
         trust_config=request.trust_config,
         staging=request.staging,
         offline=request.offline,
@@ -206,13 +192,6 @@ def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutc
         )
         reason += "; " + store_evidence(client, evidence)
     return _post(client, request, target, verdict, conclusion, reason)
-
-
-def _tree(root: Path, sha: str) -> str | None:
-    try:
-        return gitrepo.git(root, "rev-parse", f"{sha}^{{tree}}")
-    except LocalciError:
-        return None
 
 
 def _post(

@@ -11,6 +11,7 @@ from localci.config.loader import load_config
 from localci.errors import GitError, UsageError
 from localci.result.store import Store, read_result_json
 from localci.verifier.check import Verdict, verify_result
+from localci.verifier.sources import commit_config_sha256, tree_of
 
 __all__ = ["VerifyRequest", "run_verify"]
 
@@ -49,7 +50,7 @@ def run_verify(request: VerifyRequest) -> Verdict:
     sha = request.sha or _resolve(root, request.ref)
     if sha is None:
         raise UsageError("which commit is being verified? Give a SHA argument or --sha.")
-    tree = request.tree or _tree(root, sha)
+    tree = request.tree or tree_of(root, sha)
     result_path = request.result or _stored(root, sha)
     doc = read_result_json(result_path)
     bundle_path = request.bundle or bundle_path_for(result_path)
@@ -66,6 +67,7 @@ def run_verify(request: VerifyRequest) -> Verdict:
         policy=policy,
         sha=sha,
         tree=tree,
+        commit_config_sha256=commit_config_sha256(root, sha),
         trust_config=request.trust_config,
         staging=request.staging,
     )
@@ -84,15 +86,6 @@ def _resolve(root: Path | None, ref: str | None) -> str | None:
             return ref.lower()
         return None
     return gitrepo.resolve_commit(root, ref or "HEAD")
-
-
-def _tree(root: Path | None, sha: str) -> str | None:
-    if root is None:
-        return None
-    try:
-        return gitrepo.git(root, "rev-parse", f"{sha}^{{tree}}")
-    except GitError:
-        return None
 
 
 def _stored(root: Path | None, sha: str) -> Path:

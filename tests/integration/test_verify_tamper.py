@@ -33,6 +33,7 @@ import localci
 from localci.cli.main import main
 from localci.config.loader import load_config
 from localci.verifier.check import Verdict
+from localci.verifier.sources import config_at
 from tests.conftest import commit_all, git
 from tests.sigstore_double import GITHUB_ISSUER, SigstoreDouble
 
@@ -42,7 +43,7 @@ Cli = Callable[..., CliResult]
 
 DEV = "dev@example.com"
 ALL_CHECKS = shlex.split(
-    "schema signature signer subject test_result commit clean complete age stages thresholds"
+    "schema signature signer subject test_result commit clean config complete age stages thresholds"
 )
 
 # -- the real run: pytest + coverage + ruff over a tiny project ------------------------
@@ -522,6 +523,29 @@ def test_dirty_result_fails_clean(
     assert out.checks["commit"]["passed"]
 
 
+def test_uncommitted_config_file_fails_config(
+    make_repo: Callable[..., Path],
+    sign_run: Callable[..., Signed],
+    cli: Cli,
+    fast_policy: Callable[..., Path],
+    trust: Path,
+    sigstore_double: SigstoreDouble,
+) -> None:
+    """`run --config other.yml` on a clean tree: ``dirty: false`` and a valid signature,
+    but the stages ran under a configuration the commit does not hold (exit 4)."""
+    config = config_text(FAST_STAGES, signers=[dev_signer(sigstore_double)])
+    repo = make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
+    weaker = repo.parent / "weaker.yml"
+    weaker.write_text(config.replace('"version": 1', '"version": 1, "cache": {"enabled": false}'))
+    signed = sign_run("--config", str(weaker), repo=repo)
+    doc = signed.document()
+    assert doc["git"]["dirty"] is False
+    assert doc["config"]["committed"] is False
+    out = verify(cli, repo, fast_policy(), trust=trust)
+    out.assert_fails(4, "config", "not the configuration committed in the commit")
+    assert out.failed() == ["config"]
+
+
 # -- 9. age ----------------------------------------------------------------------------
 
 
@@ -733,6 +757,7 @@ def test_python_api(real: Signed, real_policy: Path, trust: Path) -> None:
         "policy": load_config(real_policy.parent, real_policy),
         "tree": real.tree,
         "trust_config": trust,
+        "commit_config_sha256": config_at(real.repo, real.sha).sha256,
     }
     good = localci.verify(sha=real.sha, **kwargs)
     assert isinstance(good, Verdict)
@@ -747,6 +772,8 @@ def test_python_api(real: Signed, real_policy: Path, trust: Path) -> None:
     assert bad.exit_code == 4
     assert [c.name for c in bad.failed] == ["commit"]
     assert bad.to_dict()["sha"] == other
+    blind = localci.verify(sha=real.sha, **{**kwargs, "commit_config_sha256": None})
+    assert [c.name for c in blind.failed] == ["config"]
 
 
 @pytest.mark.parametrize(

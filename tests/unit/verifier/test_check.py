@@ -50,6 +50,7 @@ from tests.factories import make_result, make_stage
 
 # `from localci import verify` would give the public function in localci/__init__.py.
 verify_module = importlib.import_module("localci.verifier.check")
+policy_module = importlib.import_module("localci.verifier.policy")
 
 NOW = datetime(2026, 11, 21, 4, 0, 0, tzinfo=timezone.utc)
 SHA = "a" * 40
@@ -57,6 +58,7 @@ TREE = "b" * 40
 ISSUER = "https://issuer.example"
 DEV = "dev@example.com"
 BUNDLE = '{"a bundle": "the fake does not read it"}'
+COMMIT_CONFIG = "c" * 64  # the factory's config digest: the commit's own configuration
 TESTS_BUNDLE = '{"the test-result bundle": "the fake answers with the matching statement"}'
 ALL_CHECKS = [
     "schema",
@@ -66,6 +68,7 @@ ALL_CHECKS = [
     "test_result",
     "commit",
     "clean",
+    "config",
     "complete",
     "age",
     "stages",
@@ -235,6 +238,7 @@ def check(
         policy=rules or policy(),
         sha=sha,
         tree=tree,
+        commit_config_sha256=COMMIT_CONFIG,
         now=now,
         verify_bundle=fake or FakeBundles(statement_for(doc)),
         test_result_bundle_json=TESTS_BUNDLE if bundle is not None else None,
@@ -280,6 +284,7 @@ def test_trust_arguments_reach_verify_bundle(tmp_path: Path) -> None:
         bundle_json=BUNDLE,
         policy=policy(),
         sha=SHA,
+        commit_config_sha256=COMMIT_CONFIG,
         trust_config=trust,
         staging=True,
         offline=False,
@@ -301,7 +306,7 @@ def test_verdict_to_dict_is_the_json_form() -> None:
     verdict = check(doc, sha="f" * 40)
     out = verdict.to_dict()
     assert out == json.loads(json.dumps(out))  # plain JSON
-    assert list(out) == ["sha", "accepted", "exit_code", "signer", "issuer", "checks"]
+    assert list(out) == ["sha", "accepted", "exit_code", "signer", "issuer", "checks", "warnings"]
     assert out["sha"] == "f" * 40
     assert out["accepted"] is False
     assert out["exit_code"] == 4
@@ -347,6 +352,7 @@ def test_default_clock_is_now() -> None:
         bundle_json=BUNDLE,
         policy=policy(),
         sha=SHA,
+        commit_config_sha256=COMMIT_CONFIG,
         tree=TREE,
         verify_bundle=FakeBundles(statement_for(fresh)),
         test_result_bundle_json=TESTS_BUNDLE,
@@ -365,6 +371,7 @@ def test_public_api_is_callable_in_every_import_order() -> None:
         bundle_json=BUNDLE,
         policy=policy(),
         sha=SHA,
+        commit_config_sha256=COMMIT_CONFIG,
         now=NOW,
         verify_bundle=FakeBundles(statement_for(doc)),
         test_result_bundle_json=TESTS_BUNDLE,
@@ -468,6 +475,7 @@ def test_real_verify_bundle_is_the_default(monkeypatch: pytest.MonkeyPatch) -> N
         bundle_json=BUNDLE,
         policy=policy(),
         sha=SHA,
+        commit_config_sha256=COMMIT_CONFIG,
         now=NOW,
         test_result_bundle_json=TESTS_BUNDLE,
     )
@@ -703,7 +711,7 @@ def test_without_max_age_any_past_age_passes() -> None:
 def test_timestamps_the_schema_allows(finished_at: str, expected: datetime) -> None:
     verdict = check(make_doc(finished_at=finished_at))
     assert verdict.accepted, verdict.failed
-    assert verify_module._parse_time(finished_at) == expected
+    assert policy_module.parse_time(finished_at) == expected
 
 
 @pytest.mark.parametrize("finished_at", ["2026-13-01T00:00:00Z", "2026-02-30T25:61:00.1Z"])
@@ -718,8 +726,8 @@ def test_impossible_time_fails_age_instead_of_crashing(finished_at: str) -> None
 
 
 def test_parse_time_rejects_other_shapes() -> None:
-    assert verify_module._parse_time("2026-11-21 03:00:00") is None
-    assert verify_module._parse_time("2026-11-21T03:00:00+00:00") is None
+    assert policy_module.parse_time("2026-11-21 03:00:00") is None
+    assert policy_module.parse_time("2026-11-21T03:00:00+00:00") is None
 
 
 @pytest.mark.parametrize(
@@ -735,7 +743,7 @@ def test_parse_time_rejects_other_shapes() -> None:
     ],
 )
 def test_human_durations(delta: timedelta, text: str) -> None:
-    assert verify_module._human(delta) == text
+    assert policy_module.human(delta) == text
 
 
 # -- stages ----------------------------------------------------------------------------
@@ -946,6 +954,7 @@ def test_missing_or_unverifiable_test_result_fails() -> None:
         bundle_json=BUNDLE,
         policy=policy(),
         sha=SHA,
+        commit_config_sha256=COMMIT_CONFIG,
         tree=TREE,
         now=NOW,
         verify_bundle=FakeBundles(statement_for(doc)),
@@ -971,6 +980,7 @@ def test_result_file_bytes_must_be_the_signed_bytes() -> None:
         "bundle_json": BUNDLE,
         "policy": policy(),
         "sha": SHA,
+        "commit_config_sha256": COMMIT_CONFIG,
         "tree": TREE,
         "now": NOW,
         "verify_bundle": FakeBundles(statement_for(doc)),
