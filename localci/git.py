@@ -396,3 +396,40 @@ def push_notes(root: Path, remote: str, ref: str) -> bool:
             return False
         raise
     return True
+
+
+def ls_remote_heads(
+    root: Path, remote: str, pattern: str, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``{ref: sha}`` of the remote's branches matching ``pattern`` (``git ls-remote
+    --heads``; e.g. ``refs/heads/gh-readonly-queue/main/*``). Reads the remote only.
+
+    :raises GitError: when the remote cannot be read.
+    """
+    out = git(root, "ls-remote", "--heads", remote, pattern, env=env)
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref:
+            refs[ref] = sha
+    return refs
+
+
+def first_parent_chain(root: Path, base: str, head: str) -> list[str]:
+    """The commits from ``head`` back to (not including) ``base`` along first parents,
+    newest first (``git rev-list --first-parent base..head``).
+
+    :raises GitError: when either commit is not in the local repository.
+    """
+    out = git(root, "rev-list", "--first-parent", f"{base}..{head}")
+    return out.split()
+
+
+def fetch_refs(
+    root: Path, remote: str, refspecs: Sequence[str], env: Mapping[str, str] | None = None
+) -> None:
+    """``git fetch --no-tags <remote> <refspec>...``: objects only, nothing checked out.
+
+    :raises GitError: when the fetch fails.
+    """
+    git(root, "fetch", "-q", "--no-tags", remote, *refspecs, env=env)

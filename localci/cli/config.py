@@ -21,8 +21,11 @@ def config_cmd(check: bool, config_path: Path | None, as_json: bool) -> None:
     import yaml
 
     from localci.config.check import check_config, effective_config
+    from localci.config.identity import identity_regex_warnings
 
     config = check_config(Path.cwd(), config_path)
+    for warning in identity_regex_warnings(config):
+        click.echo(f"warning: {warning}", err=True)
     doc = effective_config(config)
     if as_json:
         emit_json(doc)

@@ -97,9 +97,13 @@ def gate(
     )
     if not outcomes:
         click.echo("nothing to gate for this event", err=True)
-    worst = 0
     for o in outcomes:
-        click.echo(f"{o.target.head[:12]}: {o.conclusion} ({o.reason}) {o.url or ''}", err=True)
-        if o.verdict is not None:
-            print_checks(o.verdict, err=True)
+        click.echo(f"{o.target.head[:12]}: {o.conclusion} {o.url or ''}", err=True)
+        if o.target.problem:
+            click.echo(f"  {o.target.problem}", err=True)
+        for j in o.judgements:
+            click.echo(f"  {j.subject.label}: {j.conclusion} ({j.reason})", err=True)
+            if j.verdict is not None:
+                print_checks(j.verdict, err=True)
+    worst = max((o.exit_code for o in outcomes), default=0)
     sys.exit(worst if mirror else 0)

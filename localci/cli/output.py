@@ -34,6 +34,8 @@ def print_checks(verdict: Verdict, *, err: bool) -> None:
     for check in verdict.checks:
         mark = "ok  " if check.passed else "FAIL"
         click.echo(f"  {mark} {check.name:<11} {check.reason}", err=err)
+    for warning in verdict.warnings:
+        click.echo(f"  warning: {warning}", err=True)
 
 
 def print_outcomes(outcomes: Iterable[ChannelOutcome]) -> None:

@@ -58,6 +58,7 @@ def effective_config(config: Config) -> dict[str, Any]:
             "require_signature": v.require_signature,
             "max_age_seconds": v.max_age,
             "accept_same_tree": v.accept_same_tree,
+            "require_merge_result": v.require_merge_result,
             "required_stages": list(v.required_stages),
         },
         "publish": dict(vars(config.publish)),

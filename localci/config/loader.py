@@ -151,6 +151,7 @@ def _freeze(data: Mapping[str, Any], source: ConfigSource) -> Config:
         require_signature=verify.get("require_signature", True),
         max_age=parse_duration(verify["max_age"]) if "max_age" in verify else None,
         accept_same_tree=verify.get("accept_same_tree", False),
+        require_merge_result=verify.get("require_merge_result", False),
         required_stages=tuple(verify.get("required_stages", [s.name for s in stages])),
     )
     return Config(

@@ -82,13 +82,16 @@ class Signer:
 class VerifyPolicy:
     """The ``verify:`` section. ``max_age`` is in seconds (``None``: no limit).
 
-    ``required_stages`` defaults to every configured stage.
+    ``required_stages`` defaults to every configured stage. ``require_merge_result``: in
+    a merge queue, the gate demands a result for the merge-group commit itself (whose
+    tree differs from every pull request head) instead of one per pull request head.
     """
 
     signers: tuple[Signer, ...] = ()
     require_signature: bool = True
     max_age: float | None = None
     accept_same_tree: bool = False
+    require_merge_result: bool = False
     required_stages: tuple[str, ...] = ()
 
 

@@ -297,22 +297,25 @@ class GitHubClient:
 
     def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
         """Pull requests whose head is ``sha`` or that contain it
-        (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``): number, state, head and
-        base shas."""
+        (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``): ``number``, ``state``,
+        ``head_sha``, ``base_sha``, ``base_ref`` (the base branch's name) and ``fork``
+        (whether the head lives in another repository)."""
 
         def pulls() -> list[dict[str, Any]]:
             self.requests += 1
-            return [
-                {
-                    "number": p.number,
-                    "state": p.state,
-                    "head_sha": p.head.sha,
-                    "base_sha": p.base.sha,
-                }
-                for p in self._repo.get_commit(sha).get_pulls()
-            ]
+            return [_pull_facts(p) for p in self._repo.get_commit(sha).get_pulls()]
 
         return self._call("list the pull requests of a commit", pulls)
+
+    def open_pulls(self, base_ref: str) -> list[dict[str, Any]]:
+        """Open pull requests into branch ``base_ref`` (``GET /repos/{owner}/{repo}/pulls``
+        with ``state=open&base=...``): the same fields as :meth:`pulls_for_commit`."""
+
+        def pulls() -> list[dict[str, Any]]:
+            self.requests += 1
+            return [_pull_facts(p) for p in self._repo.get_pulls(state="open", base=base_ref)]
+
+        return self._call("list the open pull requests", pulls)
 
     def check_run_text(self, sha: str, name: str) -> str | None:
         """``output.text`` of the newest Check Run called ``name`` on ``sha``, if any."""
@@ -421,6 +424,22 @@ class GitHubClient:
                 "(checks: write for Check Runs, statuses: write for commit statuses).",
             )
         return DeliveryError(f"GitHub refused to {what} ({exc.status}: {message})")
+
+
+def _pull_facts(pull: Any) -> dict[str, Any]:
+    head_repo = pull.head.repo
+    base_repo = pull.base.repo
+    fork = head_repo is None or (
+        base_repo is not None and head_repo.full_name != base_repo.full_name
+    )
+    return {
+        "number": pull.number,
+        "state": pull.state,
+        "head_sha": pull.head.sha,
+        "base_sha": pull.base.sha,
+        "base_ref": pull.base.ref,
+        "fork": fork,
+    }
 
 
 def _annotations_count(run: CheckRun) -> int:

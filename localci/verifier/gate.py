@@ -1,19 +1,20 @@
 """``localci gate``: what the verifier workflow does, as testable Python.
 
-For each commit under review: the policy is read from the BASE commit (never from the
-change under test), the signed result is fetched (notes ref, then Check Run output), the
-verifier decides, and the gating Check Run (default ``localci / verify``) is created:
-``success`` with a summary of every check; ``failure`` with the failing checks and
-annotations re-derived from the signed result; ``action_required`` with instructions when
-no result exists. Nothing from the change is executed: git only reads objects.
+The steps, each a function with typed input and output (another step, such as a pull
+request comment, hooks in after :func:`decide`):
 
-Which commits (GitHub Actions event payloads, "Events that trigger workflows"):
+1. :func:`~localci.verifier.targets.targets_for`: which heads to gate and, for each, every
+   judgement (a result under a base's policy) that decides it;
+2. :func:`decide`: :func:`~localci.verifier.judge.judge` each one and take the strictest
+   conclusion (``failure`` > ``action_required`` > ``success``);
+3. :func:`attest` (with ``--attest``): sign each verdict as a SLSA VSA and store it;
+4. :func:`~localci.verifier.gate_report.gate_payload`: the Check Run's content;
+5. :func:`post`: create the Check Run (default name ``localci / verify``) with the
+   credentials given: the user's own GitHub App in the verifier workflow
+   (docs/threat-model.md explains why not the Actions token).
 
-- ``pull_request``: ``pull_request.head.sha`` against ``pull_request.base.sha``;
-- ``status``: only for localci's own status context; the status's ``sha`` against the
-  base of every open pull request whose head it is;
-- ``workflow_dispatch``: input ``sha``, which must be the head of an open pull request:
-  the gate never gates a sha nobody proposed for review.
+The policy always comes from a BASE commit, never from the change under test; nothing
+from the change is executed: git only reads objects.
 """
 
 from __future__ import annotations
@@ -22,33 +23,41 @@ import base64
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from localci.errors import UsageError
+from localci.config.loader import Config
+from localci.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    LocalciError,
+    UsageError,
+)
 from localci.publish.deliver import PublishOptions, github_settings
-from localci.publish.payloads import CheckRunPayload, annotations_for, text_for, truncate_bytes
-from localci.result.digest import sha256_hex
-from localci.result.store import utc_now
-from localci.verifier.check import Verdict, verify_result
-from localci.verifier.sources import commit_config_sha256, config_at, tree_of
+from localci.publish.payloads import CheckRunPayload
+from localci.verifier.check import Verdict
+from localci.verifier.gate_report import gate_payload
+from localci.verifier.judge import Conclusion, JudgeContext, Judgement, judge, strictest
+from localci.verifier.sources import config_at
+from localci.verifier.targets import GateTarget, TargetRequest, targets_for
 
-__all__ = ["GateOutcome", "GateRequest", "GateTarget", "gate", "git_auth_env", "targets_for"]
+__all__ = [
+    "DEFAULT_CHECK_NAME",
+    "GateOutcome",
+    "GateRequest",
+    "decide",
+    "gate",
+    "git_auth_env",
+    "load_event",
+    "post",
+]
 
 DEFAULT_CHECK_NAME = "localci / verify"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GateTarget:
-    """A commit to gate (``head``) and the base whose policy applies."""
-
-    head: str
-    base: str
-
-
-@dataclass(frozen=True, kw_only=True)
 class GateRequest:
-    """Inputs of one gate run; ``publish`` carries the GitHub settings and notes ref."""
+    """Inputs of one gate run; ``publish`` carries the GitHub settings and the remote."""
 
     root: Path
     publish: PublishOptions
@@ -62,18 +71,39 @@ class GateRequest:
     staging: bool = False
     offline: bool = False
     attest: bool = False
-    """Also sign the verdict as a SLSA VSA and store it (:mod:`localci.verifier.evidence`)."""
+    """Also sign each verdict as a SLSA VSA and store it (:mod:`localci.verifier.evidence`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class GateOutcome:
-    """What the gate decided for one target and where the Check Run is."""
+    """What the gate decided for one target, and where its Check Run is."""
 
     target: GateTarget
-    conclusion: Literal["success", "failure", "action_required"]
-    verdict: Verdict | None
-    url: str | None
-    reason: str
+    conclusion: Conclusion
+    judgements: tuple[Judgement, ...]
+    url: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """One line: the problem, or each judgement's label and conclusion."""
+        if self.target.problem is not None:
+            return self.target.problem
+        return "; ".join(f"{j.subject.label}: {j.conclusion}" for j in self.judgements)
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The verdict of the strictest judgement that has one."""
+        ranked = [j for j in self.judgements if j.verdict is not None]
+        ranked.sort(key=lambda j: j.conclusion != self.conclusion)
+        return ranked[0].verdict if ranked else None
+
+    @property
+    def exit_code(self) -> int:
+        """0 for ``success``; else the worst verdict's code (4 integrity, 1 policy), or 1."""
+        if self.conclusion == "success":
+            return EXIT_OK
+        codes = [j.verdict.exit_code for j in self.judgements if j.verdict is not None]
+        return max([EXIT_CHECK_FAILED, *codes])
 
 
 def git_auth_env(remote_url: str, token: str | None) -> dict[str, str]:
@@ -91,200 +121,112 @@ def git_auth_env(remote_url: str, token: str | None) -> dict[str, str]:
     }
 
 
-def targets_for(request: GateRequest, client: Any) -> tuple[list[GateTarget], str]:
-    """The commits to gate and a one-line explanation (why none, when empty).
-
-    :raises UsageError: for an event the gate cannot use, or a dispatch of a sha that is
-        no open pull request's head.
-    """
-    if request.sha:
-        base = request.base_sha
-        if base is None:
-            raise UsageError("--sha needs --base-sha: the policy comes from the base commit")
-        return [GateTarget(head=request.sha, base=base)], "given on the command line"
-    event, name = request.event or {}, request.event_name
-    if name in ("pull_request", "pull_request_review"):
-        pr = event.get("pull_request") or {}
-        return [GateTarget(head=pr["head"]["sha"], base=pr["base"]["sha"])], "pull request"
-    if name == "status":
-        context = request.publish.publish.status_context
-        if event.get("context") != context:
-            return [], f"status {event.get('context')!r} is not localci's ({context!r})"
-        return _open_pulls(client, str(event["sha"])), "status for an open PR"
-    if name == "workflow_dispatch":
-        sha = (event.get("inputs") or {}).get("sha")
-        if not sha:
-            raise UsageError("workflow_dispatch needs the input `sha` (a pull request's head)")
-        found = _open_pulls(client, str(sha))
-        if not found:
-            raise UsageError(
-                f"{sha} is not the head of an open pull request; the gate "
-                "only verifies commits under review"
-            )
-        return found, "dispatch of an open PR's head"
-    raise UsageError(
-        f"the gate does not handle {name!r} events",
-        hint="Trigger it on pull_request, status or workflow_dispatch.",
-    )
-
-
-def _open_pulls(client: Any, sha: str) -> list[GateTarget]:
-    pulls = client.pulls_for_commit(sha)
-    return [
-        GateTarget(head=sha, base=p["base_sha"])
-        for p in pulls
-        if p["state"] == "open" and p["head_sha"] == sha
-    ]
-
-
 def gate(request: GateRequest) -> list[GateOutcome]:
     """Gate every target of ``request``; post one Check Run each.
 
-    :raises UsageError, DeliveryError: when GitHub cannot be reached or refuses.
+    :raises UsageError: for an unusable event, or credentials that cannot write Check
+        Runs (a personal token, or a read-only workflow token): exit 2, with what to do.
+    :raises DeliveryError: when GitHub stays unreachable.
     """
     from localci.publish.github import GitHubClient
 
     with GitHubClient(github_settings(request.publish)) as client:
-        targets, _ = targets_for(request, client)
-        return [_gate_one(request, client, t) for t in targets]
+        targets, _ = targets_for(_target_request(request), client, _policy_reader(request))
+        outcomes = [decide(request, t) for t in targets]
+        if request.attest:
+            outcomes = [attest(client, request, o) for o in outcomes]
+        return [post(client, request.check_name, o) for o in outcomes]
 
 
-def _gate_one(request: GateRequest, client: Any, target: GateTarget) -> GateOutcome:
-    from localci.publish.fetch import fetch_result
-
-    policy = config_at(request.root, target.base, request.config_path)
-    publish = replace(
-        request.publish,
-        publish=replace(request.publish.publish, notes_ref=policy.publish.notes_ref),
+def _target_request(request: GateRequest) -> TargetRequest:
+    return TargetRequest(
+        root=request.root,
+        remote=request.publish.publish.remote,
+        event_name=request.event_name,
+        event=request.event,
+        sha=request.sha,
+        base_sha=request.base_sha,
+        git_env=dict(request.publish.git_env),
     )
-    try:
-        fetched = fetch_result(request.root, target.head, publish, local=False)
-    except UsageError as exc:
-        return _post(client, request, target, None, "action_required", exc.message)
-    tree = tree_of(request.root, target.head)
-    verdict = verify_result(
-        result_doc=fetched.note.result,
-        bundle_json=fetched.note.bundle_json(),
-        test_result_bundle_json=fetched.note.test_result_bundle_json(),
-        policy=policy,
-        sha=target.head,
-        tree=tree,
-        commit_config_sha256=commit_config_sha256(request.root, target.head, request.config_path),
+
+
+def _policy_reader(request: GateRequest) -> Any:
+    def policy_at(base: str) -> Config | None:
+        try:
+            return config_at(request.root, base, request.config_path)
+        except LocalciError:
+            return None
+
+    return policy_at
+
+
+def decide(request: GateRequest, target: GateTarget) -> GateOutcome:
+    """Judge every subject of ``target``; the conclusion is the strictest of them
+    (``failure`` when the target has a problem or nothing to judge)."""
+    ctx = JudgeContext(
+        root=request.root,
+        publish=request.publish,
+        config_path=request.config_path,
         trust_config=request.trust_config,
         staging=request.staging,
         offline=request.offline,
     )
-    conclusion: Literal["success", "failure"] = "success" if verdict.accepted else "failure"
-    reason = f"result from {fetched.channel}; policy from base {target.base[:12]}"
-    if request.attest and request.publish.repo is not None:
-        from localci.verifier.evidence import EvidenceRequest, gate_identity, store_evidence
+    judgements = tuple(judge(ctx, s) for s in target.subjects)
+    conclusion: Conclusion = (
+        "failure" if target.problem else strictest([j.conclusion for j in judgements])
+    )
+    return GateOutcome(target=target, conclusion=conclusion, judgements=judgements)
 
+
+def attest(client: Any, request: GateRequest, outcome: GateOutcome) -> GateOutcome:
+    """Sign every verdict of ``outcome`` as a SLSA VSA and store it with the result's
+    bundles in GitHub's attestation store; each judgement's reason says what happened."""
+    from localci.verifier.evidence import EvidenceRequest, gate_identity, store_evidence
+
+    if request.publish.repo is None:
+        return outcome
+    judged = []
+    for j in outcome.judgements:
+        if j.verdict is None or j.note is None or j.policy is None:
+            judged.append(j)
+            continue
         evidence = EvidenceRequest(
             repo=request.publish.repo,
-            head=target.head,
-            base=target.base,
-            policy=policy,
-            note=fetched.note,
-            verdict=verdict,
+            head=j.subject.sha,
+            base=j.subject.base,
+            policy=j.policy,
+            note=j.note,
+            verdict=j.verdict,
             trust_config=request.trust_config,
             staging=request.staging,
             verifier_id=gate_identity(),
         )
-        reason += "; " + store_evidence(client, evidence)
-    return _post(client, request, target, verdict, conclusion, reason)
+        judged.append(replace(j, reason=f"{j.reason}; {store_evidence(client, evidence)}"))
+    return replace(outcome, judgements=tuple(judged))
 
 
-def _post(
-    client: Any,
-    request: GateRequest,
-    target: GateTarget,
-    verdict: Verdict | None,
-    conclusion: Literal["success", "failure", "action_required"],
-    reason: str,
-) -> GateOutcome:
-    payload = _payload(request, target, verdict, conclusion, reason)
-    posted = client.post_check_run(payload)
-    return GateOutcome(
-        target=target, conclusion=conclusion, verdict=verdict, url=posted.url, reason=reason
-    )
+def post(client: Any, check_name: str, outcome: GateOutcome) -> GateOutcome:
+    """Create the gating Check Run for ``outcome``; the outcome with its URL.
 
+    :raises UsageError: when the credentials cannot write Check Runs.
+    """
+    from localci.publish.github import CheckRunsForbidden
 
-def _payload(
-    request: GateRequest,
-    target: GateTarget,
-    verdict: Verdict | None,
-    conclusion: str,
-    reason: str,
-) -> CheckRunPayload:
-    now = utc_now()
-    identity = {
-        "head": target.head,
-        "base": target.base,
-        "conclusion": conclusion,
-        "verdict": verdict.to_dict() if verdict else None,
-        "reason": reason,
-    }
-    if verdict is None:
-        title = "localci: no result for this commit"
-        summary = (
-            f"No localci result was found for `{target.head}` ({reason}).\n\n"
-            "Run on your machine, in a clean checkout of this commit:\n\n"
-            "```sh\nlocalci run --sign --post-results\n```\n\n"
-            "or install the pre-push hook (`localci hook install`) so every push carries "
-            "a signed result."
-        )
-        return CheckRunPayload(
-            name=request.check_name,
-            head_sha=target.head,
-            external_id=sha256_hex(identity),
-            conclusion=conclusion,
-            started_at=now,
-            completed_at=now,
-            title=title,
-            summary=summary,
-            text=summary,
-            annotations=(),
-        )
-    failed = verdict.failed
-    title = (
-        "localci: verified"
-        if verdict.accepted
-        else f"localci: rejected ({', '.join(c.name for c in failed)})"
+    payload: CheckRunPayload = gate_payload(
+        check_name, outcome.target, outcome.conclusion, outcome.judgements
     )
-    lines = [
-        f"**{title}**",
-        "",
-        f"Commit `{target.head}`; policy from base `{target.base}`; {reason}.",
-    ]
-    if verdict.signer:
-        lines.append(f"Signed by `{verdict.signer}` (issuer `{verdict.issuer}`).")
-    lines += ["", "| Check | Result | Reason |", "|---|---|---|"]
-    lines += [
-        f"| {c.name} | {'✅ pass' if c.passed else '❌ fail'} | {c.reason} |"
-        for c in verdict.checks
-    ]
-    result = verdict.result
-    trusted = result is not None and not (
-        {"schema", "signature", "subject"} & {c.name for c in failed}
-    )
-    annotations = annotations_for(result) if trusted and result is not None else ()
-    text = (
-        text_for(result)
-        if trusted and result is not None
-        else "\n".join(f"- {c.name}: {c.reason}" for c in failed) or "All checks passed."
-    )
-    return CheckRunPayload(
-        name=request.check_name,
-        head_sha=target.head,
-        external_id=sha256_hex(identity),
-        conclusion=conclusion,
-        started_at=now,
-        completed_at=now,
-        title=title[:255],
-        summary=truncate_bytes("\n".join(lines)),
-        text=text,
-        annotations=annotations if not verdict.accepted else (),
-    )
+    try:
+        posted = client.post_check_run(payload)
+    except CheckRunsForbidden as exc:
+        raise UsageError(
+            f"the gate cannot create its Check Run: {exc.message}",
+            hint="Only a GitHub App may write Check Runs. Give the gate the App's "
+            "credentials (--app-id and --app-private-key, or LOCALCI_APP_ID and "
+            "LOCALCI_APP_PRIVATE_KEY in the workflow's environment), installed with "
+            "checks: write; a personal token cannot, and a workflow token is read-only "
+            "for pull requests from forks. See docs/threat-model.md.",
+        ) from None
+    return replace(outcome, url=posted.url)
 
 
 def load_event(path: Path | None) -> dict[str, Any]:
