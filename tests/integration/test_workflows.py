@@ -181,9 +181,11 @@ def _trigger_violations(doc: dict[str, Any]) -> list[str]:
             "write access and secrets next to untrusted code; only call the verifier"
         )
     for job_id, index, step in steps(doc):
-        given = (step.get("with") or {}) if str(step.get("uses", "")).startswith(
-            "actions/checkout@"
-        ) else {}
+        given = (
+            (step.get("with") or {})
+            if str(step.get("uses", "")).startswith("actions/checkout@")
+            else {}
+        )
         for key in ("ref", "repository"):
             if "head" in str(given.get(key, "")):
                 found.append(
@@ -220,9 +222,14 @@ def _install_problem(command: str) -> str | None:
     if words[0] not in ("pip", "pip3") and "pip" not in words[:3]:
         return "installs with a package manager other than hash-checked pip"
     args = words[words.index("install") + 1 :]
-    positional = [a for i, a in enumerate(args) if not a.startswith("-") and not (
-        i > 0 and args[i - 1] in ("-r", "--requirement", "-c", "--constraint", "--only-binary")
-    )]
+    positional = [
+        a
+        for i, a in enumerate(args)
+        if not a.startswith("-")
+        and not (
+            i > 0 and args[i - 1] in ("-r", "--requirement", "-c", "--constraint", "--only-binary")
+        )
+    ]
     if "--require-hashes" in args and not positional:
         return None
     local = all(a.startswith(("$", ".", "/")) for a in positional)
