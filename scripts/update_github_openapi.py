@@ -91,6 +91,16 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     # Artifact attestations: https://docs.github.com/rest/repos/attestations
     ("post", "/repos/{owner}/{repo}/attestations"),
     ("get", "/repos/{owner}/{repo}/attestations/{subject_digest}"),
+    # Deployment environments (the gate's App key): https://docs.github.com/rest/deployments
+    ("get", "/repos/{owner}/{repo}/environments/{environment_name}"),
+    ("put", "/repos/{owner}/{repo}/environments/{environment_name}"),
+    ("get", "/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"),
+    ("post", "/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"),
+    # Repository rulesets (the required check): https://docs.github.com/rest/repos/rules
+    ("get", "/repos/{owner}/{repo}/rulesets"),
+    ("post", "/repos/{owner}/{repo}/rulesets"),
+    ("get", "/repos/{owner}/{repo}/rulesets/{ruleset_id}"),
+    ("put", "/repos/{owner}/{repo}/rulesets/{ruleset_id}"),
 )
 
 _DEFAULT_OUT = Path(__file__).resolve().parent.parent / "tests/github_double/openapi"

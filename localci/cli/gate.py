@@ -42,6 +42,8 @@ __all__ = ["gate"]
 @click.option("--base-sha", help="The base commit whose policy applies (with --sha).")
 @click.option(
     "--trust-config",
+    envvar="LOCALCI_TRUST_CONFIG",
+    show_envvar=True,
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="ClientTrustConfig JSON: a private Sigstore.",
 )
@@ -79,7 +81,7 @@ def gate(
     under review is executed."""
     from localci.verifier.gate_command import GateCommand, gate_command
 
-    outcomes = gate_command(
+    ran = gate_command(
         GateCommand(
             cwd=Path.cwd(),
             publish=publish,
@@ -95,9 +97,9 @@ def gate(
             attest=attest,
         )
     )
-    if not outcomes:
-        click.echo("nothing to gate for this event", err=True)
-    for o in outcomes:
+    if not ran.outcomes:
+        click.echo(f"nothing to gate for this event: {ran.note or 'no target'}", err=True)
+    for o in ran.outcomes:
         click.echo(f"{o.target.head[:12]}: {o.conclusion} {o.url or ''}", err=True)
         if o.target.problem:
             click.echo(f"  {o.target.problem}", err=True)
@@ -105,5 +107,4 @@ def gate(
             click.echo(f"  {j.subject.label}: {j.conclusion} ({j.reason})", err=True)
             if j.verdict is not None:
                 print_checks(j.verdict, err=True)
-    worst = max((o.exit_code for o in outcomes), default=0)
-    sys.exit(worst if mirror else 0)
+    sys.exit(ran.exit_code if mirror else 0)

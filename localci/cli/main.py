@@ -26,6 +26,7 @@ from localci.cli.hook import hook
 from localci.cli.init import init
 from localci.cli.post import post
 from localci.cli.run import run
+from localci.cli.setup import setup
 from localci.cli.show import show
 from localci.cli.sign import sign
 from localci.cli.verify import verify
@@ -62,7 +63,7 @@ def cli(debug: bool) -> None:
         logging.getLogger("sigstore").setLevel(logging.ERROR)
 
 
-for _command in (run, show, init, config_cmd, sign, verify, post, fetch, hook, gate):
+for _command in (run, show, init, config_cmd, sign, verify, post, fetch, hook, gate, setup):
     cli.add_command(_command)
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_CHECK_NAME",
     "GateOutcome",
     "GateRequest",
+    "GateRun",
     "decide",
     "gate",
     "git_auth_env",
@@ -106,6 +107,19 @@ class GateOutcome:
         return max([EXIT_CHECK_FAILED, *codes])
 
 
+@dataclass(frozen=True, kw_only=True)
+class GateRun:
+    """Every outcome of one gate run; ``note`` says why there is none, when empty."""
+
+    outcomes: tuple[GateOutcome, ...]
+    note: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """The worst outcome's :attr:`GateOutcome.exit_code` (0 with none)."""
+        return max((o.exit_code for o in self.outcomes), default=EXIT_OK)
+
+
 def git_auth_env(remote_url: str, token: str | None) -> dict[str, str]:
     """Environment that lets git fetch from an https remote with ``token``, without
     writing it to disk (``http.<url>.extraheader`` through ``GIT_CONFIG_*``, the way
@@ -121,7 +135,7 @@ def git_auth_env(remote_url: str, token: str | None) -> dict[str, str]:
     }
 
 
-def gate(request: GateRequest) -> list[GateOutcome]:
+def gate(request: GateRequest) -> GateRun:
     """Gate every target of ``request``; post one Check Run each.
 
     :raises UsageError: for an unusable event, or credentials that cannot write Check
@@ -131,11 +145,13 @@ def gate(request: GateRequest) -> list[GateOutcome]:
     from localci.publish.github import GitHubClient
 
     with GitHubClient(github_settings(request.publish)) as client:
-        targets, _ = targets_for(_target_request(request), client, _policy_reader(request))
+        targets, note = targets_for(_target_request(request), client, _policy_reader(request))
         outcomes = [decide(request, t) for t in targets]
         if request.attest:
             outcomes = [attest(client, request, o) for o in outcomes]
-        return [post(client, request.check_name, o) for o in outcomes]
+        return GateRun(
+            outcomes=tuple(post(client, request.check_name, o) for o in outcomes), note=note
+        )
 
 
 def _target_request(request: GateRequest) -> TargetRequest:

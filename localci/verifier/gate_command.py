@@ -19,8 +19,8 @@ from localci.publish.credentials import PublishFlags, publish_options
 from localci.publish.deliver import Credentials
 from localci.verifier.gate import (
     DEFAULT_CHECK_NAME,
-    GateOutcome,
     GateRequest,
+    GateRun,
     gate,
     git_auth_env,
     load_event,
@@ -70,7 +70,7 @@ def app_from_env(credentials: Credentials, env: Mapping[str, str]) -> Credential
     return Credentials(app_id=int(app_id), app_private_key=key)
 
 
-def gate_command(command: GateCommand) -> list[GateOutcome]:
+def gate_command(command: GateCommand) -> GateRun:
     """Gate every commit the event names; one outcome per commit (empty: nothing to gate).
 
     :raises LocalciError: outside a repository, for a bad event payload or credentials.

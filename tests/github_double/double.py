@@ -39,6 +39,7 @@ from .state import (
     Attestation,
     CheckRun,
     Commit,
+    Environment,
     Installation,
     Principal,
     Pull,
@@ -389,6 +390,23 @@ class GitHubDouble:
         with self.state.lock:
             repo = self._repo(full_name)
             return [a for a in self.state.attestations if a.repo is repo]
+
+    def environment(self, full_name: str, name: str) -> Environment | None:
+        """A snapshot of deployment environment *name* (``None`` when absent)."""
+        with self.state.lock:
+            env = self._repo(full_name).environments.get(name)
+            if env is None:
+                return None
+            return dataclasses.replace(
+                env,
+                branch_policy=dict(env.branch_policy) if env.branch_policy else None,
+                branch_policies=[dict(p) for p in env.branch_policies],
+            )
+
+    def rulesets(self, full_name: str) -> list[dict[str, Any]]:
+        """Copies of the repository's rulesets as stored (request fields, id, times)."""
+        with self.state.lock:
+            return [dict(r) for r in self._repo(full_name).rulesets.values()]
 
     def statuses(self, full_name: str, sha: str) -> list[Status]:
         """The statuses on *sha*, newest first."""

@@ -20,6 +20,16 @@ from .ops_checks import (
     update_check_run,
 )
 from .ops_repos import get_commit, get_rate_limit, get_repo, list_pulls, pulls_for_commit
+from .ops_settings import (
+    create_branch_policy,
+    create_ruleset,
+    get_environment,
+    get_ruleset,
+    list_branch_policies,
+    list_rulesets,
+    put_environment,
+    update_ruleset,
+)
 from .ops_statuses import (
     combined_state,
     create_status,
@@ -49,4 +59,12 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     "rate-limit/get": get_rate_limit,
     "repos/create-attestation": create_attestation,
     "repos/list-attestations": list_attestations,
+    "repos/get-environment": get_environment,
+    "repos/create-or-update-environment": put_environment,
+    "repos/list-deployment-branch-policies": list_branch_policies,
+    "repos/create-deployment-branch-policy": create_branch_policy,
+    "repos/get-repo-rulesets": list_rulesets,
+    "repos/create-repo-ruleset": create_ruleset,
+    "repos/get-repo-ruleset": get_ruleset,
+    "repos/update-repo-ruleset": update_ruleset,
 }

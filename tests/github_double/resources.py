@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from .state import App, CheckRun, Commit, Installation, Pull, Repo, Status
+from .state import App, CheckRun, Commit, Environment, Installation, Pull, Repo, Status
 
 __all__ = [
     "annotation",
@@ -371,3 +371,54 @@ def rate_limit(reset: int) -> dict[str, Any]:
     """A ``rate-limit-overview`` that never runs out (faults simulate limits instead)."""
     limit = {"limit": 5000, "remaining": 4999, "reset": reset, "used": 1}
     return {"resources": {"core": limit, "search": limit, "graphql": limit}, "rate": limit}
+
+
+def environment(base: str, repo: Repo, env: Environment) -> dict[str, Any]:
+    """An ``environment``."""
+    return {
+        "id": env.id,
+        "node_id": f"EN_{env.id}",
+        "name": env.name,
+        "url": f"{base}/repos/{repo.full_name}/environments/{env.name}",
+        "html_url": (
+            f"{base}/{repo.full_name}/deployments/activity_log?environments_filter={env.name}"
+        ),
+        "created_at": env.created_at,
+        "updated_at": env.updated_at or env.created_at,
+        "protection_rules": [],
+        "deployment_branch_policy": dict(env.branch_policy) if env.branch_policy else None,
+    }
+
+
+def branch_policy(item: dict[str, Any]) -> dict[str, Any]:
+    """A ``deployment-branch-policy``."""
+    return {
+        "id": item["id"],
+        "node_id": f"DBP_{item['id']}",
+        "name": item["name"],
+        "type": item["type"],
+    }
+
+
+def ruleset(base: str, repo: Repo, stored: dict[str, Any]) -> dict[str, Any]:
+    """A ``repository-ruleset`` as the repository-level endpoints return it."""
+    api = f"{base}/repos/{repo.full_name}/rulesets/{stored['id']}"
+    return {
+        "id": stored["id"],
+        "name": stored["name"],
+        "target": stored["target"],
+        "source_type": "Repository",
+        "source": repo.full_name,
+        "enforcement": stored["enforcement"],
+        "bypass_actors": list(stored["bypass_actors"]),
+        "current_user_can_bypass": "never",
+        "node_id": f"RRS_{stored['id']}",
+        "_links": {
+            "self": {"href": api},
+            "html": {"href": f"{base}/{repo.full_name}/rules/{stored['id']}"},
+        },
+        "conditions": stored["conditions"],
+        "rules": list(stored["rules"]),
+        "created_at": stored["created_at"],
+        "updated_at": stored["updated_at"],
+    }

@@ -112,6 +112,19 @@ class Pull:
 
 
 @dataclass(kw_only=True)
+class Environment:
+    """A deployment environment; ``branch_policy`` is its ``deployment_branch_policy``
+    (``None``: every branch may deploy) and ``branch_policies`` its custom patterns."""
+
+    id: int
+    name: str
+    created_at: str
+    updated_at: str = ""
+    branch_policy: dict[str, bool] | None = None
+    branch_policies: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
 class Repo:
     """A repository and everything attached to its commits."""
 
@@ -124,6 +137,8 @@ class Repo:
     commits: dict[str, Commit] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
     pulls: list[Pull] = field(default_factory=list)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    rulesets: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

@@ -8,6 +8,9 @@ matched it. Both the verifier and ``config --check`` now warn.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +79,22 @@ def test_warnings_name_the_file_and_key() -> None:
     config = parse_config(ConfigSource(kind="yaml", display=".localci.yml", text=text))
     [warning] = identity_regex_warnings(config)
     assert warning.startswith(".localci.yml: verify.signers[1].identity_regex: ")
+
+
+def test_config_check_prints_the_warnings(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    text = (
+        "stages: [{name: b, run: [make]}]\nverify:\n  signers:\n"
+        f"    - identity_regex: '{OLD_README}'\n      issuer: {ACTIONS_ISSUER}\n"
+    )
+    (tmp_path / ".localci.yml").write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "localci", "config", "--check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: .localci.yml: verify.signers[0].identity_regex:" in proc.stderr
+    assert "lets the workflow path or the ref match '@'" in proc.stderr
