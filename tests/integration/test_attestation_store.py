@@ -96,6 +96,7 @@ def _evidence(double: SigstoreDouble, note: Note, **changes: Any) -> EvidenceReq
         test_result_bundle_json=note.test_result_bundle_json(),
         policy=policy,
         sha=HEAD,
+        commit_config_sha256=note.result["config"]["sha256"],  # as if read from HEAD
         trust_config=double.trust_config_path,
     )
     base = {
@@ -174,7 +175,13 @@ def test_a_rejected_result_gets_a_failed_vsa(
     note = _note(sigstore_double)
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     request = _evidence(sigstore_double, note)
-    other = verify_result(result_doc=note.result, bundle_json=None, policy=request.policy, sha=BASE)
+    other = verify_result(
+        result_doc=note.result,
+        bundle_json=None,
+        policy=request.policy,
+        sha=BASE,
+        commit_config_sha256=note.result["config"]["sha256"],
+    )
     store_evidence(client, _evidence(sigstore_double, note, verdict=other))
     (vsa,) = list_bundles(client, commit_key(HEAD), VSA_PREDICATE_TYPE)
     predicate = _statement(vsa)["predicate"]

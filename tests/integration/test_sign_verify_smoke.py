@@ -58,6 +58,7 @@ def test_sign_then_verify(
         "test_result",
         "commit",
         "clean",
+        "config",
         "complete",
         "age",
         "stages",
