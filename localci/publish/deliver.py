@@ -317,10 +317,16 @@ def _deliver_github(note: Note, options: PublishOptions) -> list[ChannelOutcome]
 
 def drain_spool(root: Path, options: PublishOptions) -> list[ChannelOutcome]:
     """Try every spooled post once; remove each that was confirmed. Never raises for a
-    delivery failure (the entry stays, with the new error and attempt count)."""
+    delivery failure (the entry stays, with the new error and attempt count). Once a
+    channel's destination proved unreachable, its other entries wait for the next
+    drain: an offline machine pays for one failed connection, not one per entry."""
     store = Store(root)
     outcomes: list[ChannelOutcome] = []
+    down: set[tuple[str, str]] = set()
     for entry in list_entries(store):
+        where = (entry.channel, str(entry.target.get("api_url") or entry.target.get("remote")))
+        if where in down:
+            continue
         note = note_from_doc(entry.note)
         entry_options = _options_for(entry, options)
         if entry.channel == "notes":
@@ -332,6 +338,8 @@ def drain_spool(root: Path, options: PublishOptions) -> list[ChannelOutcome]:
         )
         if delivered:
             remove_entry(store, entry)
+        elif any(o.exit_code == EXIT_DELIVERY for o in report):
+            down.add(where)
         outcomes += report
     return outcomes
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pytest
 
 from localci.config.loader import PublishConfig
-from localci.publish.deliver import Credentials, PublishOptions, publish
+from localci.publish.deliver import Credentials, PublishOptions, drain_spool, publish
 from localci.publish.github import DEFAULT_MAX_WAIT, MAX_ATTEMPTS, MIN_WAIT
 from localci.publish.notes import Note, parse_note, publish_note
 from localci.publish.payloads import embedded_note, text_for
@@ -112,6 +112,19 @@ def _github_unreachable(request: pytest.FixtureRequest) -> None:
     assert "unreachable" in outcome.message
     assert sum(hub.slept) <= 3.0  # 1 + 2 s, then the spool
     assert len(list(Store(hub.root).spool.glob("*.json"))) == 1
+
+
+def _offline_with_a_full_spool(request: pytest.FixtureRequest) -> None:
+    hub = _hub(request)
+    options = hub.options(api_url="http://127.0.0.1:1")
+    for i in range(5):
+        publish(hub.root, hub.note(_sha(request, f"spooled-{i}")), options)
+    assert len(list(Store(hub.root).spool.glob("*.json"))) == 5
+    hub.slept.clear()
+    outcomes = drain_spool(hub.root, options)
+    assert [o.state for o in outcomes] == ["spooled"]  # one try; the other four wait
+    assert sum(hub.slept) <= 3.0
+    assert len(list(Store(hub.root).spool.glob("*.json"))) == 5
 
 
 def _server_errors_forever(request: pytest.FixtureRequest) -> None:
@@ -611,6 +624,14 @@ CASES: tuple[Case, ...] = (
         "survived",
         "retried after 1 s and 2 s, then spooled; exit 5",
         _github_unreachable,
+    ),
+    Case(
+        "offline-full-spool",
+        "offline",
+        "five posts spooled, GitHub still refusing connections (`post --pending`)",
+        "survived",
+        "one entry is tried (1 + 2 s of waits); the rest wait for the next drain",
+        _offline_with_a_full_spool,
     ),
     Case(
         "server-errors-forever",
