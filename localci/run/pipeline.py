@@ -353,6 +353,12 @@ def run_stages(plan: Plan) -> Ran:
     )
 
 
+def _published_path(path: str) -> str:
+    """``path`` as a result may carry it: a ``--config`` outside the repository is named
+    ``{outside}/<file name>``, never by its absolute local path."""
+    return f"{{outside}}/{os.path.basename(path)}" if os.path.isabs(path) else path
+
+
 def record(plan: Plan, ran: Ran) -> RunOutcome:
     """Step 5: the :class:`Result`, written to the store and, when re-usable, the cache."""
     target = plan.target
@@ -368,7 +374,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         runner=RunnerInfo(
             os=platform.platform(), python=platform.python_version(), localci_version=__version__
         ),
-        config_path=plan.config.path,
+        config_path=_published_path(plan.config.path),
         config_sha256=plan.config.sha256,
         config_committed=_config_committed(target.root, target.commit, plan.config, target.options),
         stages=ran.stages,

@@ -614,6 +614,16 @@ def _no_local_paths(request: pytest.FixtureRequest) -> None:
     assert "{reports}" in world.paths["result"]
 
 
+def _config_outside_the_repository(request: pytest.FixtureRequest) -> None:
+    repo = _repo(request, {"a.txt": "a\n"})
+    outside = repo.parent / "elsewhere" / "ci.yml"
+    outside.parent.mkdir()
+    outside.write_text("stages:\n  - {name: a, run: ['true']}\n")
+    result = _cli(request)("run", "--json", "--config", str(outside), cwd=repo)
+    assert result.code == 0, result.err
+    assert result.json()["config"]["path"] == "{outside}/ci.yml"
+
+
 # --- the table ----------------------------------------------------------------------------
 
 CASES: tuple[Case, ...] = (
@@ -852,6 +862,14 @@ CASES: tuple[Case, ...] = (
             _secret_format(name),
         )
         for name in _FORMATS
+    ),
+    Case(
+        "config-outside",
+        "secrets",
+        "`--config` names a file outside the repository",
+        "survived",
+        "the result records {outside}/<file name>, not the absolute path",
+        _config_outside_the_repository,
     ),
     Case(
         "local-paths",
