@@ -220,6 +220,13 @@ class _Case:
             out.append(self._finding(result, suffix))
         return out
 
+    def _files(self) -> tuple[str, ...]:
+        """The test file as the repository and as pytest (the node id) name it."""
+        if self.path is None:
+            return ()
+        module = (self.test_id or "").partition("::")[0]
+        return (self.path, module) if module and module != self.path else (self.path,)
+
     def _finding(self, result: Result, subtest: str | None) -> Finding:
         text = result.text or ""
         rule = "error" if isinstance(result, Error) else "failure"
@@ -236,7 +243,7 @@ class _Case:
             details=clip_tail(text, MAX_DETAILS) if text else None,
             test_id=test_id,
             path=self.path,
-            line=_traceback_line(text, self.path) or self.line_attr,
+            line=_traceback_line(text, self._files()) or self.line_attr,
         )
 
 
@@ -330,17 +337,18 @@ def _split_module(segments: list[str], base: Path, *, collection: bool) -> tuple
     return (f"{stem}.py" if stem else ""), segments[end:]
 
 
-def _traceback_line(text: str, path: str | None) -> int | None:
-    """The line of the innermost traceback frame in ``path``, or ``None``.
+def _traceback_line(text: str, files: tuple[str, ...]) -> int | None:
+    """The line of the innermost traceback frame in the test file, or ``None``.
 
+    ``files`` are the file's names relative to the repository and to pytest's rootdir.
     pytest prints frame locations relative to its working directory (``../tests/x.py``)
-    or absolute, so a location matches when it ends with ``path``.
+    or absolute, so a location matches when it ends with one of them.
     """
-    if not path or not text:
+    if not files or not text:
         return None
     found = None
     for match in _LOCATION.finditer(text):
         where = (match.group(1) or match.group(3)).replace("\\", "/")
-        if where == path or where.endswith("/" + path):
+        if any(where == f or where.endswith("/" + f) for f in files):
             found = match.group(2) or match.group(4)
     return positive(int(found)) if found else None

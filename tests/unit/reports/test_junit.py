@@ -197,3 +197,16 @@ def test_another_root_element_is_refused(tmp_path: Path) -> None:
     report.write_text('<coverage lines-valid="1"/>', encoding="utf-8")
     with pytest.raises(ReportError, match=r"root element is <coverage>, not <testsuites>"):
         JunitParser().parse(report, root=tmp_path)
+
+
+def test_a_stage_with_cwd_gets_paths_from_the_repository_root(
+    junit_runs: Runs, tested_project: Path
+) -> None:
+    """pytest ran in a subdirectory (the stage's ``cwd``): node ids stay pytest's,
+    paths gain the subdirectory."""
+    repository = tested_project.parent
+    report, _ = junit_runs["xunit2"]
+    data = JunitParser().parse(report, root=repository, base=tested_project)
+    found = finding(data.findings, "failure", "test_fail")
+    assert found.path == f"{tested_project.name}/{MIX}"
+    assert found.line == marker_line(tested_project, "fail")
