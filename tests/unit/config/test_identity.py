@@ -98,3 +98,12 @@ def test_config_check_prints_the_warnings(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "warning: .localci.yml: verify.signers[0].identity_regex:" in proc.stderr
     assert "lets the workflow path or the ref match '@'" in proc.stderr
+
+
+def test_the_readme_example_is_anchored_and_keeps_at_out_of_the_path() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    [line] = [x for x in readme.splitlines() if "identity_regex:" in x and "workflows" in x]
+    pattern = line.split('"')[1].encode().decode("unicode_escape")
+    assert warnings_for(pattern) == []
+    assert not re.fullmatch(pattern, EVIL)
+    assert re.fullmatch(pattern, EVIL.replace("evil@refs/heads/main", "main"))
