@@ -153,7 +153,8 @@ class Redactor:
     :param extra: further literal secrets (a ``--token`` value, stage ``env`` values).
     :param env: the environment to take secret-named variables from (``os.environ``).
     :param paths: literal replacements applied first, longest first: absolute local paths
-        to placeholders (``{"/tmp/x/reports": "{reports}"}``).
+        to placeholders (``{"/tmp/x/reports": "{reports}"}``); a key ending in ``/`` is a
+        prefix (``{"/tmp/w/": ""}`` makes paths under the checkout relative).
     :param rules: apply the detect-secrets rules (importing them costs ~0.1 s and pulls
         in ``requests``); without, only localci's own patterns and the literals.
     """
@@ -179,7 +180,10 @@ class Redactor:
         # into ~ser2.
         self._path_re = (
             re.compile(
-                "|".join(re.escape(p) + r"(?![^/\\\s'\"`:;,()\[\]{}<>|=])" for p in ordered_paths)
+                "|".join(
+                    re.escape(p) + ("" if p.endswith("/") else r"(?![^/\\\s'\"`:;,()\[\]{}<>|=])")
+                    for p in ordered_paths
+                )
             )
             if ordered_paths
             else None

@@ -307,13 +307,18 @@ def run_stages(plan: Plan) -> Ran:
             # local paths become placeholders ({reports}, {python}, {workspace}, {repo}).
             redactor=Redactor(
                 env={**os.environ, **{k: v for s in plan.stages for k, v in s.env}},
-                paths=local_paths(
-                    repo=target.root,
-                    workspace=where,
-                    run=run_dir,
-                    reports=run_dir / "reports",
-                    python=sys.executable,
-                ),
+                paths={
+                    **local_paths(
+                        repo=target.root,
+                        workspace=where,
+                        run=run_dir,
+                        reports=run_dir / "reports",
+                        python=sys.executable,
+                    ),
+                    # Paths under the checkout become relative to it (as in findings).
+                    f"{where}{os.sep}": "",
+                    f"{where.resolve()}{os.sep}": "",
+                },
             ),
             cancel=cancel.event,
             cancel_reason=lambda: cancel.reason,

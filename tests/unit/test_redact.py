@@ -52,6 +52,11 @@ def test_local_paths_become_placeholders() -> None:
     )
 
 
+def test_paths_under_the_checkout_become_relative() -> None:
+    redact = Redactor(env={}, paths={"/w/r": "{workspace}", "/w/r/": ""})
+    assert redact("No source: '/w/r/src/a.py' in /w/r") == "No source: 'src/a.py' in {workspace}"
+
+
 def test_a_path_is_replaced_only_as_a_whole_component() -> None:
     redact = Redactor(env={}, paths={"/home/u": "~"})
     assert redact("/home/u/x /home/user2/y '/home/u' /home/u") == "~/x /home/user2/y '~' ~"
