@@ -19,7 +19,7 @@ from typing import Any, NoReturn, Protocol
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 
 from localci.errors import ReportError
-from localci.result.model import CoverageMetrics, Finding, LintCounts, TestCounts
+from localci.result.model import CoverageMetrics, Finding, Inventory, LintCounts, TestCounts
 
 __all__ = [
     "MAX_DETAILS",
@@ -64,6 +64,9 @@ class ReportData:
 
     findings: tuple[Finding, ...] = ()
     """Every finding in the report, in report order, uncapped (the runner caps them)."""
+
+    inventory: Inventory | None = None
+    """Every test's outcome (JUnit) or file's coverage (coverage.py JSON), for deltas."""
 
 
 class ReportParser(Protocol):

@@ -40,7 +40,7 @@ from localci.reports._base import (
     relative_path,
     uncovered_findings,
 )
-from localci.result.model import CoverageMetrics, Finding
+from localci.result.model import MAX_INVENTORY, CoverageMetrics, Finding, Inventory
 
 __all__ = ["CoberturaParser"]
 
@@ -64,6 +64,9 @@ class CoberturaParser:
         return ReportData(
             coverage=_metrics(tree, src, lines, coverage_py=_by_coverage_py(path)),
             findings=tuple(_findings(tree, lines, root, base if base is not None else root)),
+            inventory=Inventory(
+                files=_file_percents(tree, lines, root, base if base is not None else root)
+            ),
         )
 
 
@@ -178,6 +181,24 @@ def _findings(tree: Element, lines: _Lines, root: Path, base: Path) -> list[Find
         if rel is not None:  # a line hit in any class is covered
             findings += uncovered_findings(rel, missed - executed, executed)
     return findings
+
+
+def _file_percents(
+    tree: Element, lines: _Lines, root: Path, base: Path
+) -> tuple[tuple[str, float], ...]:
+    """Per file, ``(covered lines + covered branches) / (lines + branches)`` in percent, as
+    coverage.py's JSON ``summary.percent_covered`` (100 for a file with no statements)."""
+    sources = [s.text.strip() for s in tree.findall("sources/source") if s.text and s.text.strip()]
+    out: dict[str, float] = {}
+    for filename in {k.get("filename") or "" for k in tree.iter("class")}:
+        rel = _relative(filename, sources, root, base)
+        if rel is None:
+            continue
+        hits = [b for (f, _), b in lines.branches.items() if f == filename]
+        covered = len(lines.executed[filename]) + sum(h for h, _ in hits)
+        total = len(lines.executed[filename] | lines.missing[filename]) + sum(t for _, t in hits)
+        out[rel] = 100.0 * covered / total if total else 100.0
+    return tuple(sorted(out.items()))[:MAX_INVENTORY]
 
 
 def _relative(filename: str, sources: list[str], root: Path, base: Path) -> str | None:

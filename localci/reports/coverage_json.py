@@ -20,7 +20,7 @@ from localci.reports._base import (
     relative_path,
     uncovered_findings,
 )
-from localci.result.model import CoverageMetrics, Finding
+from localci.result.model import MAX_INVENTORY, CoverageMetrics, Finding, Inventory
 
 __all__ = ["CoverageJsonParser"]
 
@@ -74,6 +74,9 @@ class CoverageJsonParser:
         return ReportData(
             coverage=_metrics(doc["totals"], src),
             findings=tuple(_findings(doc["files"], root, base if base is not None else root)),
+            inventory=Inventory(
+                files=_file_percents(doc["files"], root, base if base is not None else root)
+            ),
         )
 
 
@@ -93,6 +96,17 @@ def _metrics(totals: dict[str, Any], src: ReportSource) -> CoverageMetrics:
         branches=branches,
         covered_branches=covered_branches,
     )
+
+
+def _file_percents(files: dict[str, Any], root: Path, base: Path) -> tuple[tuple[str, float], ...]:
+    out: dict[str, float] = {}
+    for name, data in files.items():
+        rel = relative_path(name, root, base=base)
+        summary = data.get("summary")
+        value = summary.get("percent_covered") if isinstance(summary, dict) else None
+        if rel is not None and isinstance(value, (int, float)) and 0 <= value <= 100:
+            out[rel] = float(value)
+    return tuple(sorted(out.items()))[:MAX_INVENTORY]
 
 
 def _findings(files: dict[str, Any], root: Path, base: Path) -> list[Finding]:

@@ -60,7 +60,7 @@ from localci.reports._base import (
     relative_path,
 )
 from localci.reports.pytest_log import PytestLog, read_pytest_log
-from localci.result.model import Finding, TestCounts
+from localci.result.model import MAX_INVENTORY, Finding, Inventory, TestCounts, TestOutcome
 
 __all__ = ["is_pytest_report", "parse_pytest"]
 
@@ -95,20 +95,43 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
     cases: list[_Case] = []
     passed = 0
     modules: _Modules = {}
+    outcomes: dict[str, TestOutcome] = {}
     for element in tree.iter("testcase"):
         results = case_results(element) if len(element) else None
         if not results:  # nearly every case of a large report: counted without objects
             passed += 1
+            _record(outcomes, _passed_id(element, root, base, modules), "passed")
             continue
         case = _Case.of(element, results, root=root, base=base, modules=modules)
         counts.update(case.outcomes(seen))
         cases.append(case)
+        _record(outcomes, case.test_id, case.outcome)
     counts["passed"] += passed
     console = read_pytest_log(log) if log is not None else None
     subfailed = _subtest_descriptions(cases, console)
     for case in cases:
         findings.extend(case.findings(subfailed.get(case.test_id or "", [])))
-    return ReportData(tests=_counts(counts, cases, console, subfailed), findings=tuple(findings))
+    return ReportData(
+        tests=_counts(counts, cases, console, subfailed),
+        findings=tuple(findings),
+        inventory=Inventory(tests=tuple(sorted(outcomes.items()))[:MAX_INVENTORY]),
+    )
+
+
+_WORST: tuple[TestOutcome, ...] = ("passed", "skipped", "flaky", "failed", "error")
+
+
+def _record(outcomes: dict[str, TestOutcome], test_id: str | None, outcome: TestOutcome) -> None:
+    """Keep the worst outcome per node id (pytest writes a second element for a
+    tear-down error after a failed call)."""
+    if test_id is not None:
+        outcomes[test_id] = max(outcome, outcomes.get(test_id, "passed"), key=_WORST.index)
+
+
+def _passed_id(element: Element, root: Path, base: Path, modules: _Modules) -> str | None:
+    where = _Where(root=root, base=base, modules=modules)
+    classname, name = element.get("classname", ""), element.get("name", "")
+    return _locate(classname, name, element.get("file"), where)[0]
 
 
 def _counts(
@@ -182,6 +205,16 @@ class _Case:
             path=path,
             line_attr=_zero_based(element.get("line", "")),
         )
+
+    @property
+    def outcome(self) -> TestOutcome:
+        """For the inventory: ``error``, ``failed``, ``skipped`` (xfail too) or ``passed``."""
+        categories = {_category(r) for r in self.results if not _is_teardown(r)}
+        if any(_is_teardown(r) for r in self.results) or "errors" in categories:
+            return "error"
+        if "failed" in categories:
+            return "failed"
+        return "skipped" if categories else "passed"
 
     @property
     def subtest_failures(self) -> int:

@@ -20,6 +20,7 @@ __all__ = [
     "CoverageMetrics",
     "Finding",
     "GitInfo",
+    "Inventory",
     "LintCounts",
     "Metrics",
     "Result",
@@ -101,6 +102,9 @@ class TestCounts:
     xpassed: int = 0
     subtests_passed: int = 0
     subtests_failed: int = 0
+    flaky: int = 0
+    """Tests that failed and then passed on a re-run (``--rerun-failures``); counted in
+    ``failed`` too, so a flaky test never turns silently into "passed"."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +159,25 @@ class ThresholdOutcome:
     severity: Severity | None = None
 
 
+TestOutcome = Literal["passed", "failed", "error", "skipped", "flaky"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inventory:
+    """Every test's outcome and every measured file's coverage, so a later result can be
+    compared with this one (newly failing, fixed, added and removed tests; per-file
+    coverage deltas). ``tests`` are ``(node id, outcome)`` pairs; ``files`` are
+    ``(path relative to the repository root, percent covered)`` pairs; both sorted and at
+    most :data:`MAX_INVENTORY` long."""
+
+    tests: tuple[tuple[str, TestOutcome], ...] = ()
+    files: tuple[tuple[str, float], ...] = ()
+
+
+MAX_INVENTORY = 20000
+"""Entries kept per inventory list (``schemas/result.v1.schema.json``)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ShardRecord:
     """One shard of a stage sharded over a Dask cluster.
@@ -204,6 +227,7 @@ class StageResult:
     log_tail_truncated: bool = False
     report_format: str | None = None
     shards: tuple[ShardRecord, ...] = ()
+    inventory: Inventory | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,7 +359,22 @@ def _stage_to_dict(s: StageResult) -> dict[str, Any]:
     }
     if s.shards:
         doc["shards"] = [dict(vars(shard)) for shard in s.shards]
-    return doc
+    return doc | _inventory_to_dict(s.inventory)
+
+
+def _inventory_to_dict(inv: Inventory | None) -> dict[str, Any]:
+    if inv is None:
+        return {}
+    return {"inventory": {"tests": dict(inv.tests), "files": dict(inv.files)}}
+
+
+def _inventory_from_dict(data: Mapping[str, Any] | None) -> Inventory | None:
+    if data is None:
+        return None
+    return Inventory(
+        tests=tuple(sorted(data.get("tests", {}).items())),
+        files=tuple(sorted(data.get("files", {}).items())),
+    )
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -395,6 +434,7 @@ def _stage_from_dict(data: Mapping[str, Any]) -> StageResult:
         log_tail_truncated=data.get("log_tail_truncated", False),
         report_format=data.get("report_format"),
         shards=tuple(ShardRecord(**shard) for shard in data.get("shards", [])),
+        inventory=_inventory_from_dict(data.get("inventory")),
     )
 
 

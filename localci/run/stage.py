@@ -228,7 +228,7 @@ def _judge_report(
         return base.finish(status="error", reason=problem, **common, **tail)
     metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
     thresholds = evaluate(stage, metrics)
-    kept = _kept_findings(data.findings, ctx)
+    kept = {**_kept_findings(data.findings, ctx), "inventory": data.inventory}
     failed = [describe_failure(t) for t in thresholds if not t.passed]
     if not failed and code != 0 and _report_is_clean(metrics):
         failed = [f"{_exit_reason(code)} although its report shows no failures"]
