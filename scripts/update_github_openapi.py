@@ -82,6 +82,12 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/repos/{owner}/{repo}"),
     ("get", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
     ("get", "/repos/{owner}/{repo}/pulls"),
+    # Issue comments (the PR summary): https://docs.github.com/rest/issues/comments
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    # Repository dispatch (fixer workflows): https://docs.github.com/rest/repos/repos
+    ("post", "/repos/{owner}/{repo}/dispatches"),
     # GitHub App authentication: https://docs.github.com/rest/apps/apps
     ("get", "/app"),
     ("get", "/repos/{owner}/{repo}/installation"),

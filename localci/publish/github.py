@@ -105,7 +105,7 @@ class GitHubSettings:
 class Posted:
     """What GitHub confirmed: ``kind`` is ``check_run`` or ``status``; ``url`` its page."""
 
-    kind: Literal["check_run", "status"]
+    kind: Literal["check_run", "status", "comment"]
     url: str | None
     id: int | None = None
     resumed: bool = False
@@ -294,6 +294,56 @@ class GitHubClient:
 
         status = self._call("create the commit status", create)
         return Posted(kind="status", url=getattr(status, "url", None), id=status.id)
+
+    def upsert_comment(self, number: int, body: str, marker: str) -> Posted:
+        """Update the newest comment on pull request ``number`` whose body starts with
+        ``marker``, or create one (``POST``/``PATCH`` of REST "Issue comments"). A marked
+        comment this credential may not edit (someone else wrote it) is left alone and a
+        new comment is created.
+
+        :raises UsageError: the token may not comment (``pull_requests: write``).
+        :raises DeliveryError: GitHub stayed unreachable past ``max_wait``.
+        """
+        issue = self._repo.get_issue(number)  # lazy: no request
+
+        def marked() -> list[Any]:
+            self.requests += 1
+            return [c for c in issue.get_comments() if (c.body or "").startswith(marker)]
+
+        for comment in reversed(self._call("list the pull request's comments", marked)):
+            try:
+                self._call(
+                    "update the summary comment",
+                    functools.partial(self._edit_comment, comment, body),
+                )
+            except UsageError:
+                continue
+            return Posted(kind="comment", url=comment.html_url, id=comment.id, resumed=True)
+
+        def create() -> Any:
+            self.requests += 1
+            return issue.create_comment(body)
+
+        made = self._call("create the summary comment", create)
+        return Posted(kind="comment", url=made.html_url, id=made.id)
+
+    def _edit_comment(self, comment: Any, body: str) -> None:
+        self.requests += 1
+        comment.edit(body)
+
+    def dispatch(self, event_type: str, client_payload: dict[str, Any]) -> None:
+        """Send a ``repository_dispatch`` event (REST "Create a repository dispatch
+        event"; needs ``contents: write``).
+
+        :raises UsageError: GitHub refused (403/404), e.g. a token without the permission.
+        :raises DeliveryError: GitHub refused otherwise (422) or stayed unreachable.
+        """
+
+        def send() -> bool:
+            self.requests += 1
+            return self._repo.create_repository_dispatch(event_type, client_payload)
+
+        self._call("send the repository_dispatch event", send)
 
     def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
         """Pull requests whose head is ``sha`` or that contain it

@@ -38,8 +38,10 @@ from .state import (
     App,
     Attestation,
     CheckRun,
+    Comment,
     Commit,
     Environment,
+    Dispatch,
     Installation,
     Principal,
     Pull,
@@ -407,6 +409,21 @@ class GitHubDouble:
         """Copies of the repository's rulesets as stored (request fields, id, times)."""
         with self.state.lock:
             return [dict(r) for r in self._repo(full_name).rulesets.values()]
+    def comments(self, full_name: str, number: int) -> list[Comment]:
+        """Snapshots of the comments on pull request *number*, oldest first."""
+        with self.state.lock:
+            repo = self._repo(full_name)
+            return [
+                dataclasses.replace(c)
+                for c in self.state.comments.values()
+                if c.repo is repo and c.issue_number == number
+            ]
+
+    def dispatches(self, full_name: str) -> list[Dispatch]:
+        """The ``repository_dispatch`` events accepted for the repository, oldest first."""
+        with self.state.lock:
+            repo = self._repo(full_name)
+            return [dataclasses.replace(d) for d in self.state.dispatches if d.repo is repo]
 
     def statuses(self, full_name: str, sha: str) -> list[Status]:
         """The statuses on *sha*, newest first."""

@@ -19,6 +19,7 @@ from .ops_checks import (
     list_check_runs,
     update_check_run,
 )
+from .ops_comments import create_comment, create_dispatch, list_comments, update_comment
 from .ops_repos import get_commit, get_rate_limit, get_repo, list_pulls, pulls_for_commit
 from .ops_settings import (
     create_branch_policy,
@@ -67,4 +68,8 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     "repos/create-repo-ruleset": create_ruleset,
     "repos/get-repo-ruleset": get_ruleset,
     "repos/update-repo-ruleset": update_ruleset,
+    "issues/list-comments": list_comments,
+    "issues/create-comment": create_comment,
+    "issues/update-comment": update_comment,
+    "repos/create-dispatch-event": create_dispatch,
 }

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from .state import App, CheckRun, Commit, Environment, Installation, Pull, Repo, Status
+from .state import App, CheckRun, Comment, Commit, Environment, Installation, Pull, Repo, Status
 
 __all__ = [
     "annotation",
@@ -22,6 +22,7 @@ __all__ = [
     "full_repository",
     "installation",
     "integration",
+    "issue_comment",
     "pull_minimal",
     "pull_simple",
     "rate_limit",
@@ -421,4 +422,23 @@ def ruleset(base: str, repo: Repo, stored: dict[str, Any]) -> dict[str, Any]:
         "rules": list(stored["rules"]),
         "created_at": stored["created_at"],
         "updated_at": stored["updated_at"],
+
+
+def issue_comment(base: str, comment: Comment) -> dict[str, Any]:
+    """An ``issue-comment``; a ``[bot]`` author is a ``Bot`` user."""
+    repo = comment.repo
+    api = f"{base}/repos/{repo.full_name}"
+    kind = "Bot" if comment.author.endswith("[bot]") else "User"
+    return {
+        "id": comment.id,
+        "node_id": f"IC_{comment.id}",
+        "url": f"{api}/issues/comments/{comment.id}",
+        "html_url": f"{base}/{repo.full_name}/pull/{comment.issue_number}"
+        f"#issuecomment-{comment.id}",
+        "issue_url": f"{api}/issues/{comment.issue_number}",
+        "body": comment.body,
+        "user": user(base, comment.author, kind),
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+        "author_association": "NONE",
     }

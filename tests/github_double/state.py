@@ -18,7 +18,9 @@ __all__ = [
     "App",
     "Attestation",
     "CheckRun",
+    "Comment",
     "Commit",
+    "Dispatch",
     "Installation",
     "Principal",
     "Pull",
@@ -198,6 +200,29 @@ class Attestation:
 
 
 @dataclass(kw_only=True)
+class Comment:
+    """An issue (pull request) comment."""
+
+    id: int
+    repo: Repo
+    issue_number: int
+    body: str
+    author: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(kw_only=True)
+class Dispatch:
+    """A ``repository_dispatch`` event that was accepted."""
+
+    repo: Repo
+    event_type: str
+    client_payload: dict[str, Any]
+    sender: str
+
+
+@dataclass(kw_only=True)
 class App:
     """A GitHub App whose JWTs the double accepts."""
 
@@ -230,6 +255,8 @@ class State:
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     attestations: list[Attestation] = field(default_factory=list)
+    comments: dict[int, Comment] = field(default_factory=dict)
+    dispatches: list[Dispatch] = field(default_factory=list)
     apps: dict[int, App] = field(default_factory=dict)
     installations: dict[int, Installation] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)
