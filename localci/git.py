@@ -433,3 +433,16 @@ def fetch_refs(
     :raises GitError: when the fetch fails.
     """
     git(root, "fetch", "-q", "--no-tags", remote, *refspecs, env=env)
+
+
+def ref_commit_time(root: Path, ref: str) -> int | None:
+    """The committer time (Unix seconds) of ``ref``'s tip, or ``None`` when there is no
+    such ref."""
+    if not git_ok(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+        return None
+    return int(git(root, "log", "-1", "--format=%ct", ref))
+
+
+def delete_ref(root: Path, ref: str) -> None:
+    """Delete ``ref`` (a no-op when it does not exist)."""
+    git(root, "update-ref", "-d", ref)

@@ -8,6 +8,10 @@ Layout::
                                      JSON: the exact bytes whose sha256 is signed
     .localci/results/<sha>.sigstore.json   its Sigstore bundle, when signed
     .localci/spool/                  posts not yet delivered
+    .localci/flaky.json              flaky-test history (:mod:`localci.result.flaky`)
+
+Old run folders, spool entries, flaky history and fetched notes are swept by
+:mod:`localci.result.retention`.
 
 Every write goes through :mod:`localci.fsutil` (atomic).
 """
@@ -16,8 +20,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -163,15 +165,3 @@ class Store:
         if not hits:
             raise UsageError(f"no stored result for {ref}", hint="Run `localci run` on it.")
         raise UsageError(f"{ref} is ambiguous: {len(hits)} stored results match")
-
-    def sweep(self, retention_days: int, *, now: float | None = None) -> int:
-        """Remove run folders older than ``retention_days``; the number removed."""
-        if not self.runs.is_dir():
-            return 0
-        cutoff = (now if now is not None else time.time()) - retention_days * 86400
-        removed = 0
-        for run in self.runs.iterdir():
-            if run.is_dir() and run.stat().st_mtime < cutoff:
-                shutil.rmtree(run, ignore_errors=True)
-                removed += 1
-        return removed

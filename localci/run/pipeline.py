@@ -36,6 +36,7 @@ from localci.result.model import (
     stage_from_dict,
     stage_to_dict,
 )
+from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
 from localci.run.schedule import Cancellation, conclude, schedule, select_stages
@@ -198,7 +199,7 @@ def prepare(target: Target) -> Plan:
     """
     options = target.options
     config = _load_config(target.root, target.commit, options)
-    target.store.sweep(config.retention_days)
+    sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
     stages, partial = select_stages(config, options.only, options.skip)
     facts = gitrepo.collect_facts(
         target.root, target.commit, in_place=options.in_place, remote=config.publish.remote

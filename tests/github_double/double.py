@@ -40,8 +40,8 @@ from .state import (
     CheckRun,
     Comment,
     Commit,
-    Environment,
     Dispatch,
+    Environment,
     Installation,
     Principal,
     Pull,
@@ -409,6 +409,7 @@ class GitHubDouble:
         """Copies of the repository's rulesets as stored (request fields, id, times)."""
         with self.state.lock:
             return [dict(r) for r in self._repo(full_name).rulesets.values()]
+
     def comments(self, full_name: str, number: int) -> list[Comment]:
         """Snapshots of the comments on pull request *number*, oldest first."""
         with self.state.lock:

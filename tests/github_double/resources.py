@@ -422,6 +422,7 @@ def ruleset(base: str, repo: Repo, stored: dict[str, Any]) -> dict[str, Any]:
         "rules": list(stored["rules"]),
         "created_at": stored["created_at"],
         "updated_at": stored["updated_at"],
+    }
 
 
 def issue_comment(base: str, comment: Comment) -> dict[str, Any]:
