@@ -1,12 +1,12 @@
 """The ``localci`` command group and entry point: parse, dispatch, print, exit.
 
 One module per command (``run``, ``show``, ``init``, ``config``, ``post``, ``fetch``,
-``sign``, ``verify``, ``hook``, ``gate``); each parses its flags, builds one typed request
-and calls one core function. Only ``localci.cli`` imports click. Errors from the core are
-:class:`~localci.errors.LocalciError` subclasses; :func:`main` prints their diagnostics
-once and exits with their code. A traceback is shown only with ``--debug`` or for a true
-bug (exit 3). Heavy modules are imported inside the commands that need them, so
-``localci --help`` starts fast.
+``context``, ``sign``, ``verify``, ``hook``, ``gate``); each parses its flags, builds one
+typed request and calls one core function. Only ``localci.cli`` imports click. Errors
+from the core are :class:`~localci.errors.LocalciError` subclasses; :func:`main` prints
+their diagnostics once and exits with their code. A traceback is shown only with
+``--debug`` or for a true bug (exit 3). Heavy modules are imported inside the
+commands that need them, so ``localci --help`` starts fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import click
 
 from localci import __version__
 from localci.cli.config import config_cmd
+from localci.cli.context import context
 from localci.cli.fetch import fetch
 from localci.cli.gate import gate
 from localci.cli.hook import hook
@@ -63,7 +64,20 @@ def cli(debug: bool) -> None:
         logging.getLogger("sigstore").setLevel(logging.ERROR)
 
 
-for _command in (run, show, init, config_cmd, sign, verify, post, fetch, hook, gate, setup):
+for _command in (
+    run,
+    show,
+    init,
+    config_cmd,
+    sign,
+    verify,
+    post,
+    fetch,
+    context,
+    hook,
+    gate,
+    setup,
+):
     cli.add_command(_command)
 
 

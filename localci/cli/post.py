@@ -21,10 +21,22 @@ __all__ = ["post"]
 @click.argument("ref", required=False)
 @click.option("--pending", is_flag=True, help="Deliver what is spooled, and nothing else.")
 @click.option("--dry-run", is_flag=True, help="Print every request instead of sending it.")
+@click.option(
+    "--comment",
+    is_flag=True,
+    help="Post the PR summary (deltas against the base) as a comment, updated in place.",
+)
+@click.option("--pr", type=int, help="The pull request for --comment (default: by head sha).")
 @config_option
 @publish_options
 def post(
-    ref: str | None, pending: bool, dry_run: bool, config_path: Path | None, publish: PublishFlags
+    ref: str | None,
+    pending: bool,
+    dry_run: bool,
+    comment: bool,
+    pr: int | None,
+    config_path: Path | None,
+    publish: PublishFlags,
 ) -> None:
     """Publish the stored result for REF (default: newest): the notes ref on the remote,
     and a Check Run (App or Actions token) or commit status (personal token) on GitHub.
@@ -32,6 +44,9 @@ def post(
     Undeliverable posts are spooled in .localci/spool and exit 5; a commit not yet on
     GitHub is spooled without failing (delivered by `localci post --pending` later).
     """
+    if comment:
+        _comment(ref, pr, config_path, publish)
+        return
     from localci.publish.flow import PostRequest, post_command
 
     report = post_command(
@@ -52,3 +67,16 @@ def post(
     if report.published is not None:
         print_outcomes(report.published.outcomes)
     sys.exit(report.exit_code)
+
+
+def _comment(
+    ref: str | None, pr: int | None, config_path: Path | None, flags: PublishFlags
+) -> None:
+    from localci.context.command import CommentRequest, comment_command
+
+    report = comment_command(
+        CommentRequest(cwd=Path.cwd(), ref=ref, pr=pr, config=config_path, publish=flags)
+    )
+    click.echo(f"summary comment on #{report.number}: {report.url or '(no url)'}", err=True)
+    if report.step_summary is not None:
+        click.echo("summary appended to $GITHUB_STEP_SUMMARY", err=True)

@@ -66,7 +66,8 @@ class FailingTest:
 
 @dataclass(frozen=True, kw_only=True)
 class FindingRef:
-    """A lint (or other non-test) finding: ``path:line:col``, ``rule`` and ``message``."""
+    """A lint finding (or, for a coverage stage, an uncovered range, rule ``uncovered``):
+    ``path:line:col``, ``rule`` and ``message``."""
 
     path: str | None
     line: int | None
@@ -155,7 +156,7 @@ def _finding_ref(f: Finding) -> FindingRef:
         path=f.path,
         line=f.line,
         column=f.column,
-        rule=f.rule,
+        rule=f.rule or ("uncovered" if f.kind == "coverage" else None),
         message=f.message,
         severity=f.severity,
     )
@@ -204,7 +205,11 @@ def _runs_ruff(command: tuple[str, ...]) -> bool:
 
 def _stage_context(stage: StageResult, redact: Redactor) -> StageContext:
     tests = tuple(_failing_test(f) for f in stage.findings if f.kind == "test")
-    findings = tuple(_finding_ref(f) for f in stage.findings if f.kind not in ("test", "coverage"))
+    findings = tuple(
+        _finding_ref(f)
+        for f in stage.findings
+        if f.kind != "test" and (f.kind != "coverage" or stage.kind == "coverage")
+    )
     tail, cut = bound_tail(stage.log_tail, redact)
     return StageContext(
         name=stage.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from localci import git as gitrepo
@@ -15,12 +16,15 @@ from localci.result.store import Store, load_result_file, validate_result_doc
 __all__ = ["load_context"]
 
 
-def load_context(root: Path, ref: str | None, options: PublishOptions) -> FailureContext:
+def load_context(
+    root: Path, ref: str | None, options: Callable[[], PublishOptions]
+) -> FailureContext:
     """The failure context for ``ref`` (any git revision or sha), or, without ``ref``, for
     the newest local result (``HEAD`` when there is none).
 
     The result comes from whatever :func:`~localci.publish.fetch.fetch_result` reaches:
     ``.localci/results``, the notes ref on the remote, or the Check Run's output.
+    ``options`` is called only when a remote must be asked (it may run ``gh``).
 
     :raises UsageError: when no channel has a result, or the one found is not valid.
     :raises GitError: when ``ref`` names no commit.
@@ -35,6 +39,6 @@ def load_context(root: Path, ref: str | None, options: PublishOptions) -> Failur
         else:
             return build_context(result, source="local", flaky=flaky)
     sha = gitrepo.resolve_commit(root, ref)
-    fetched = fetch_result(root, sha, options)
+    fetched = fetch_result(root, sha, options())
     result = validate_result_doc(dict(fetched.note.result), source=f"the {fetched.channel} result")
     return build_context(result, source=fetched.channel, flaky=flaky)
