@@ -3,7 +3,6 @@ and from the notes ref on a remote when the local result is gone."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
