@@ -33,6 +33,13 @@ __all__ = ["run"]
 @click.option("--fail-fast", is_flag=True, help="Stop every stage at the first failure.")
 @click.option("--no-cache", is_flag=True, help="Run even if this tree already passed.")
 @click.option("--cache-failures", is_flag=True, help="Also re-use a cached failing result.")
+@click.option(
+    "--rerun-failures",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Re-run failed tests by node id up to N times; those that pass are flaky.",
+)
 @click.option("--stage", "only", multiple=True, help="Run only this stage (and its needs).")
 @click.option("--skip", multiple=True, help="Do not run this stage.")
 @click.option("-v", "--verbose", is_flag=True, help="Stream every stage's output.")
@@ -56,6 +63,7 @@ def run(
     fail_fast: bool,
     no_cache: bool,
     cache_failures: bool,
+    rerun_failures: int,
     only: tuple[str, ...],
     skip: tuple[str, ...],
     verbose: bool,
@@ -96,6 +104,7 @@ def run(
             executor=executor,
             scheduler=scheduler,
             shards=shards,
+            rerun_failures=rerun_failures,
         ),
         signing=signing if do_sign else None,
         post=post_results,

@@ -61,7 +61,7 @@ def effective_config(config: Config) -> dict[str, Any]:
             "require_merge_result": v.require_merge_result,
             "required_stages": list(v.required_stages),
         },
-        "publish": dict(vars(config.publish)),
+        "publish": {**vars(config.publish), "annotations": dict(config.publish.annotations)},
         "cache": {"enabled": config.cache_enabled, "inputs": list(config.cache_inputs)},
         "retention_days": config.retention_days,
         "executor": dict(config.document.get("executor") or {"kind": "local"}),

@@ -18,6 +18,7 @@ import yaml
 from localci.config.defaults import DEFAULT_CONFIG_YAML
 from localci.config.model import (
     CONFIG_FILES,
+    DEFAULT_ANNOTATIONS,
     DEFAULT_PATH,
     Config,
     ConfigSource,
@@ -160,11 +161,21 @@ def _freeze(data: Mapping[str, Any], source: ConfigSource) -> Config:
         document=data,
         stages=stages,
         verify=policy,
-        publish=PublishConfig(**data.get("publish", {})),
+        publish=_freeze_publish(data.get("publish", {})),
         cache_enabled=cache.get("enabled", True),
         cache_inputs=tuple(cache.get("inputs", [])),
         retention_days=data.get("retention_days", 14),
     )
+
+
+def _freeze_publish(p: Mapping[str, Any]) -> PublishConfig:
+    fields = dict(p)
+    modes = fields.pop("annotations", None)
+    if isinstance(modes, str):
+        fields["annotations"] = tuple((kind, modes) for kind, _ in DEFAULT_ANNOTATIONS)
+    elif isinstance(modes, Mapping):
+        fields["annotations"] = tuple(sorted({**dict(DEFAULT_ANNOTATIONS), **modes}.items()))
+    return PublishConfig(**fields)
 
 
 def _freeze_stage(s: Mapping[str, Any]) -> StageConfig:
@@ -183,6 +194,7 @@ def _freeze_stage(s: Mapping[str, Any]) -> StageConfig:
         report=ReportSpec(**report) if report else None,
         min_percent=s.get("min_percent"),
         max_failures=s.get("max_failures", 0 if kind == "tests" else None),
+        max_flaky=s.get("max_flaky", 0 if kind == "tests" else None),
         max_findings=s.get("max_findings", 0 if kind == "lint" else None),
         severity=s.get("severity", "warning"),
         skip_if_missing=s.get("skip_if_missing", False),

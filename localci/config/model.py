@@ -14,6 +14,7 @@ from localci.result.model import Severity
 
 __all__ = [
     "CONFIG_FILES",
+    "DEFAULT_ANNOTATIONS",
     "DEFAULT_PATH",
     "Config",
     "ConfigSource",
@@ -62,6 +63,7 @@ class StageConfig:
     report: ReportSpec | None = None
     min_percent: float | None = None
     max_failures: int | None = None
+    max_flaky: int | None = None
     max_findings: int | None = None
     severity: Severity = "warning"
     skip_if_missing: bool = False
@@ -95,6 +97,10 @@ class VerifyPolicy:
     required_stages: tuple[str, ...] = ()
 
 
+DEFAULT_ANNOTATIONS = (("coverage", "changed-lines"), ("lint", "changed-files"), ("tests", "all"))
+"""``publish.annotations`` when unset: per finding kind, the gate's filter mode."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class PublishConfig:
     """The ``publish:`` section: where results go and under which names."""
@@ -105,6 +111,11 @@ class PublishConfig:
     target_url: str | None = None
     remote: str = "origin"
     annotate_uncovered: bool = False
+    annotations: tuple[tuple[str, str], ...] = DEFAULT_ANNOTATIONS
+    """Per finding kind (``lint``, ``tests``, ``coverage``), which findings the gate
+    annotates: ``changed-lines``, ``changed-files`` or ``all``."""
+    pr_comment: bool = True
+    dispatch_on_failure: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

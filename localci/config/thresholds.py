@@ -19,6 +19,8 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
     """Every threshold ``stage`` declares that ``metrics`` can answer, in a fixed order.
 
     - ``max_failures`` (tests): ``failed + errors <= limit``.
+    - ``max_flaky`` (tests): ``flaky <= limit`` (tests that failed, then passed on a
+      re-run; 0 for results without re-runs).
     - ``min_percent`` (coverage): ``percent >= limit`` (coverage.py's total, unrounded).
     - ``max_findings`` (lint): findings at or above ``stage.severity`` ``<= limit``.
 
@@ -29,6 +31,9 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
     if stage.max_failures is not None and metrics.tests is not None:
         bad = metrics.tests.failed + metrics.tests.errors
         out.append(_outcome("max_failures", stage.max_failures, bad, bad <= stage.max_failures))
+    if stage.max_flaky is not None and metrics.tests is not None:
+        flaky = metrics.tests.flaky
+        out.append(_outcome("max_flaky", stage.max_flaky, flaky, flaky <= stage.max_flaky))
     if stage.min_percent is not None and metrics.coverage is not None:
         pct = metrics.coverage.percent
         out.append(_outcome("min_percent", stage.min_percent, pct, pct >= stage.min_percent))
@@ -57,6 +62,11 @@ def describe_failure(outcome: ThresholdOutcome) -> str:
     """One sentence for a failed threshold, e.g. ``coverage 71.43% is below min_percent 80``."""
     if outcome.name == "min_percent":
         return f"coverage {outcome.actual:.2f}% is below min_percent {outcome.limit:g}"
+    if outcome.name == "max_flaky":
+        return (
+            f"{outcome.actual:g} flaky tests (failed, then passed on a re-run) exceed "
+            f"max_flaky {outcome.limit:g}"
+        )
     if outcome.name == "max_failures":
         return f"{outcome.actual:g} failed or errored tests exceed max_failures {outcome.limit:g}"
     level = f" at severity {outcome.severity} or above" if outcome.severity else ""

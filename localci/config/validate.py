@@ -23,7 +23,12 @@ _REPORT_FORMATS: Mapping[str, tuple[str, ...]] = {
     "lint": ("sarif", "ruff-json"),
     "command": (),
 }
-_THRESHOLD_KIND = {"min_percent": "coverage", "max_failures": "tests", "max_findings": "lint"}
+_THRESHOLD_KIND = {
+    "min_percent": "coverage",
+    "max_failures": "tests",
+    "max_flaky": "tests",
+    "max_findings": "lint",
+}
 
 
 def _where(

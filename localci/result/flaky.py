@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from localci.fsutil import atomic_write_json
+from localci.result.model import Result
 
-__all__ = ["FLAKY_FILE", "load_flaky", "record_flaky", "sweep_flaky"]
+__all__ = ["FLAKY_FILE", "flaky_ids", "load_flaky", "record_flaky", "sweep_flaky"]
 
 FLAKY_FILE = "flaky.json"
 
@@ -38,6 +39,13 @@ def _read(path: Path) -> dict[str, dict[str, Any]]:
         for k, v in tests.items()
         if isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("count"), int)
     }
+
+
+def flaky_ids(result: Result) -> list[str]:
+    """Node ids of the tests that were flaky in ``result`` (findings with rule ``flaky``)."""
+    return sorted(
+        {f.test_id for s in result.stages for f in s.findings if f.rule == "flaky" and f.test_id}
+    )
 
 
 def load_flaky(base: Path) -> dict[str, int]:

@@ -103,8 +103,8 @@ class TestCounts:
     subtests_passed: int = 0
     subtests_failed: int = 0
     flaky: int = 0
-    """Tests that failed and then passed on a re-run (``--rerun-failures``); counted in
-    ``failed`` too, so a flaky test never turns silently into "passed"."""
+    """Tests that failed and then passed on a re-run (``--rerun-failures``): counted here
+    instead of ``failed``/``errors``, never as ``passed``; ``max_flaky`` limits them."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,10 +149,11 @@ class ThresholdOutcome:
 
     ``name`` is ``min_percent`` (coverage, ``actual >= limit``), ``max_failures`` (tests:
     failed + errors, ``actual <= limit``) or ``max_findings`` (lint findings at or above
-    ``severity``, ``actual <= limit``).
+    ``severity``, ``actual <= limit``) or ``max_flaky`` (tests: flaky tests,
+    ``actual <= limit``).
     """
 
-    name: Literal["min_percent", "max_failures", "max_findings"]
+    name: Literal["min_percent", "max_failures", "max_findings", "max_flaky"]
     limit: float
     actual: float
     passed: bool

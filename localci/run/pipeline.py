@@ -27,6 +27,7 @@ from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
 from localci.errors import LocalciError, UsageError
 from localci.redact import Redactor, local_paths, scrub
+from localci.result.flaky import flaky_ids, record_flaky
 from localci.result.model import (
     CacheOrigin,
     GitInfo,
@@ -88,7 +89,9 @@ class RunOptions:
     reporter as they come; ``use_cache``: re-use a passing result for the same tree,
     config and tool environment; ``cache_failures``: re-use failing ones too;
     ``executor`` / ``scheduler`` / ``shards``: shard the tests stages over a Dask cluster
-    (``None``: as configured; see :mod:`localci.run.shard`).
+    (``None``: as configured; see :mod:`localci.run.shard`);
+    ``rerun_failures``: re-run a JUnit tests stage's failed tests up to this many times
+    (:mod:`localci.run.rerun`).
     """
 
     cwd: Path
@@ -105,6 +108,7 @@ class RunOptions:
     executor: str | None = None
     scheduler: str | None = None
     shards: int | None = None
+    rerun_failures: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,6 +328,7 @@ def run_stages(plan: Plan) -> Ran:
             cancel=cancel.event,
             cancel_reason=lambda: cancel.reason,
             on_line=target.reporter.output_line if options.stream else None,
+            rerun_failures=options.rerun_failures,
         )
         runner = stage_runner(
             plan.config.document,
@@ -386,6 +391,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         stages=ran.stages,
     )
     doc = target.store.write_result(result, run_dir=ran.run_dir)
+    record_flaky(target.store.base, flaky_ids(result), commit=target.commit, now=result.finished_at)
     if plan.key is not None:
         cache.store(target.root, plan.key, result, doc)
     return RunOutcome(

@@ -54,7 +54,8 @@ class StageContext:
     ``workspace`` is the checkout the stages run in (a temporary worktree, or the work
     tree with ``--in-place``); ``reports`` is this run's report folder (``{reports}``);
     ``logs`` the folder for ``<stage>.log``; ``cancel`` stops running stages when set, and
-    ``cancel_reason`` says why (recorded as the stopped stages' reason).
+    ``cancel_reason`` says why (recorded as the stopped stages' reason);
+    ``rerun_failures`` re-runs a JUnit tests stage's failed tests (:mod:`localci.run.rerun`).
     """
 
     workspace: Path
@@ -65,6 +66,7 @@ class StageContext:
     cancel_reason: Callable[[], str] = lambda: "stopped before it finished"
     on_line: Callable[[str, str], None] | None = None
     report_before: tuple[int, int, int] | None = None
+    rerun_failures: int = 0
 
 
 def expand(text: str, ctx: StageContext) -> str:
@@ -226,6 +228,10 @@ def _judge_report(
         )
     if data is None:
         return base.finish(status="error", reason=problem, **common, **tail)
+    if stage.kind == "tests" and ctx.rerun_failures and stage.report.format == "junit":
+        from localci.run.rerun import rerun_failures
+
+        data = rerun_failures(stage, ctx, data, ctx.rerun_failures)
     metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
     thresholds = evaluate(stage, metrics)
     kept = {**_kept_findings(data.findings, ctx), "inventory": data.inventory}
