@@ -446,3 +446,20 @@ def ref_commit_time(root: Path, ref: str) -> int | None:
 def delete_ref(root: Path, ref: str) -> None:
     """Delete ``ref`` (a no-op when it does not exist)."""
     git(root, "update-ref", "-d", ref)
+
+
+def changed_lines_diff(root: Path, base: str, head: str) -> str:
+    """``git diff --unified=0`` of ``head`` against its merge base with ``base`` (what a
+    pull request changes), without colour, external diff drivers or rename detection.
+
+    :raises GitError: when either commit is not in the repository.
+    """
+    return git(
+        root,
+        "diff",
+        "--unified=0",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        f"{base}...{head}",
+    )
