@@ -92,7 +92,9 @@ def stage_seconds(doc: dict[str, object]) -> float:
 
 
 def time_way(repo: Path, rounds: int, *args: str) -> tuple[float, float, dict[str, object]]:
-    walls, stage, doc = [], [], {}
+    walls: list[float] = []
+    stage: list[float] = []
+    doc: dict[str, object] = {}
     for _ in range(rounds):
         wall, doc = localci(repo, *args)
         walls.append(wall)

@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from localci.attest.signed import SignedResult  # noqa: E402
 from localci.config.loader import PublishConfig  # noqa: E402
 from localci.publish.deliver import Credentials, PublishOptions, publish  # noqa: E402
-from localci.publish.notes import Note  # noqa: E402
 from localci.result.model import (  # noqa: E402
     Finding,
     LintCounts,
@@ -137,7 +137,7 @@ def post_once(
     )
     before = len(double.requests)
     start = time.perf_counter()
-    report = publish(root, Note(result=result_to_dict(bound)), options)
+    report = publish(root, SignedResult(document=result_to_dict(bound)), options)
     elapsed = time.perf_counter() - start
     if report.exit_code:
         raise SystemExit(f"post failed: {report}")

@@ -1,6 +1,6 @@
 """One error hierarchy for localci; each error knows its exit code and how to explain itself.
 
-Exit codes (DESIGN.md, "Exit codes"):
+Exit codes (``docs/architecture.md``, "Exit codes"):
 
 ====  ==========================================================================
 0     all checks passed

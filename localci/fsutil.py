@@ -1,6 +1,7 @@
 """Atomic file writes, and bounded reads of documents that may be hostile.
 
 Writes: a crash never leaves a half-written file.
+See ``docs/architecture.md``, "Storage".
 
 The pattern is write to a temporary file in the same directory, flush, ``fsync``, then
 ``os.replace`` over the target (atomic on POSIX and Windows), then fsync the directory so

@@ -12,31 +12,37 @@ import contextlib
 import hashlib
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from localci.errors import GitError
+from localci.errors import GitError, UsageError
+from localci.proc import run_captured
 
 __all__ = [
-    "GitFacts",
+    "GitInfo",
     "add_worktree",
     "archive",
+    "check_notes_ref",
     "clean_env",
     "collect_facts",
     "git",
     "git_ok",
     "has_remote",
+    "hooks_dir",
     "list_worktrees",
+    "notes_plan",
     "remote_get_url",
     "remove_worktree",
     "repo_root",
     "resolve_commit",
     "scrub_url",
     "show_file",
+    "tracked_files",
+    "tree_of",
     "tree_of_directory",
+    "tree_size",
 ]
 
 # Variables that point git at one repository; a hook inherits them (githooks(5)).
@@ -97,14 +103,7 @@ def _run(
     if env:
         full_env.update(env)
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=input_bytes,
-            capture_output=True,
-            env=full_env,
-            check=False,
-        )
+        proc = run_captured(["git", *args], cwd=cwd, env=full_env, input_bytes=input_bytes)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     except NotADirectoryError:
@@ -154,18 +153,24 @@ def show_file(root: Path, rev: str, path: str) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GitFacts:
-    """What a result records about the code: see :class:`localci.result.model.GitInfo`."""
+class GitInfo:
+    """Which code was tested.
+
+    ``commit`` and ``tree`` are 40-hex (SHA-1) or 64-hex (SHA-256) object ids;
+    ``repository`` is the ``origin`` URL without credentials (``None`` with no remote);
+    ``dirty`` is true when the run used uncommitted changes (``--in-place`` on a dirty
+    tree), and then ``diff_sha256`` is the sha256 of ``git diff HEAD`` (binary).
+    """
 
     commit: str
     tree: str
-    repository: str | None
-    branch: str | None
-    dirty: bool
-    diff_sha256: str | None
+    repository: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+    diff_sha256: str | None = None
 
 
-def collect_facts(root: Path, commit: str, *, in_place: bool, remote: str = "origin") -> GitFacts:
+def collect_facts(root: Path, commit: str, *, in_place: bool, remote: str = "origin") -> GitInfo:
     """Facts for ``commit``; with ``in_place``, also whether the work tree is dirty.
 
     The diff digest is the sha256 of ``git diff --binary HEAD`` followed by each untracked,
@@ -176,7 +181,7 @@ def collect_facts(root: Path, commit: str, *, in_place: bool, remote: str = "ori
         status = git(root, "status", "--porcelain", "--untracked-files=all")
         if status.strip():
             dirty, digest = True, _diff_digest(root)
-    return GitFacts(
+    return GitInfo(
         commit=commit,
         tree=git(root, "rev-parse", f"{commit}^{{tree}}"),
         repository=_remote_url(root, remote),
@@ -216,6 +221,36 @@ def remote_get_url(root: Path, remote: str) -> str | None:
         return git(root, "remote", "get-url", remote) or None
     except GitError:
         return None
+
+
+def tree_of(root: Path, commit: str) -> str | None:
+    """The tree object id of ``commit``; ``None`` when git does not have the commit."""
+    try:
+        return git(root, "rev-parse", f"{commit}^{{tree}}")
+    except GitError:
+        return None
+
+
+def tree_size(root: Path, commit: str) -> int:
+    """Total bytes of the blobs in ``commit``'s tree (``git ls-tree -r -l``).
+
+    :raises GitError: when git does not have the commit.
+    """
+    sizes = git(root, "ls-tree", "-r", "-l", "--full-tree", commit)
+    return sum(int(f) for f in (ln.split()[3] for ln in sizes.splitlines()) if f != "-")
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks (``git rev-parse --git-path hooks``: ``core.hooksPath``
+    respected), absolute."""
+    hooks = Path(git(root, "rev-parse", "--git-path", "hooks"))
+    return hooks if hooks.is_absolute() else root / hooks
+
+
+def tracked_files(root: Path, path: str) -> list[str]:
+    """Files under ``path`` (relative to ``root``) that the index tracks."""
+    out = git(root, "ls-files", "--cached", "-z", "--", path)
+    return [name for name in out.split("\0") if name]
 
 
 def has_remote(root: Path, remote: str) -> bool:
@@ -308,9 +343,37 @@ def tree_of_directory(path: Path, *, sha256: bool = False) -> str:
 # sides annotate the same commit, the local, newer note wins) and pushes again.
 
 
+_NOTES_REF = re.compile(r"^refs/notes/[A-Za-z0-9._/-]+$")
+
+
+def check_notes_ref(ref: str) -> str:
+    """``ref`` when it is a plain ref under ``refs/notes/``: localci never writes, pushes
+    or fetches any other ref (a branch, a tag) through its notes channel.
+
+    :raises UsageError: for anything else (``refs/heads/main``, ``..``, ``:``, ``+``).
+    """
+    if not _NOTES_REF.match(ref) or ".." in ref or ref.endswith(("/", ".lock")):
+        raise UsageError(
+            f"notes ref {ref!r} is not under refs/notes/",
+            hint="publish.notes_ref must look like refs/notes/localci.",
+        )
+    return ref
+
+
 def notes_short(ref: str) -> str:
-    """``refs/notes/localci`` -> ``localci`` (what ``git notes --ref`` takes)."""
-    return ref.removeprefix("refs/notes/")
+    """``refs/notes/localci`` -> ``localci`` (what ``git notes --ref`` takes).
+
+    :raises UsageError: when ``ref`` is not under ``refs/notes/``.
+    """
+    return check_notes_ref(ref).removeprefix("refs/notes/")
+
+
+def notes_plan(remote: str | None, ref: str, commit: str) -> list[str]:
+    """The git commands publishing a note runs (``localci post --dry-run`` prints them):
+    :func:`write_note`, then :func:`push_notes` when there is a ``remote``."""
+    check_notes_ref(ref)
+    steps = [f"notes --ref={ref} add {commit}"]
+    return [*steps, f"push {remote} {ref}"] if remote is not None else steps
 
 
 def read_note(root: Path, ref: str, commit: str) -> str | None:
@@ -357,7 +420,7 @@ def fetch_notes(
 
     :raises GitError: when the remote cannot be reached.
     """
-    local = f"{ref}-remote"
+    local = f"{check_notes_ref(ref)}-remote"
     listing = git(root, "ls-remote", remote, ref, env=env)
     if not listing.strip():
         return None
@@ -367,6 +430,7 @@ def fetch_notes(
 
 def merge_notes(root: Path, ref: str, other: str) -> None:
     """Merge notes ref ``other`` into ``ref``, keeping ours where both annotate a commit."""
+    check_notes_ref(ref)
     if not git_ok(root, "rev-parse", "--verify", "--quiet", ref):
         git(root, "update-ref", ref, other)
         return
@@ -388,6 +452,7 @@ def push_notes(root: Path, remote: str, ref: str) -> bool:
 
     :raises GitError: for any other failure (unreachable remote, no permission).
     """
+    check_notes_ref(ref)
     try:
         git(root, "push", "--quiet", "--no-verify", remote, f"{ref}:{ref}")
     except GitError as exc:

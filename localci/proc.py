@@ -1,4 +1,4 @@
-"""The one place that starts stage processes.
+"""The one place that starts processes (stages, git, helpers like ``gh``).
 
 Two layers, as in nox: :func:`run_process` owns the raw ``Popen`` (its own process group,
 merged stdout+stderr streamed to a log file, a bounded tail kept in memory, a deadline,
@@ -29,17 +29,19 @@ from localci.redact import Redactor
 __all__ = [
     "TAIL_BYTES",
     "TAIL_LINES",
+    "Captured",
     "CommandNotFound",
     "ProcessOutcome",
     "capture",
+    "run_captured",
     "run_process",
     "stop_on_signals",
 ]
 
 TAIL_LINES = 200
-"""Lines of output kept for a failed stage's ``log_tail`` (DESIGN.md)."""
+"""Lines of output kept for a failed stage's ``log_tail`` (docs/architecture.md)."""
 TAIL_BYTES = 32 * 1024
-"""Byte cap on the kept tail (DESIGN.md: "the last 200 lines (at most 32 KiB)")."""
+"""Byte cap on the kept tail (``docs/architecture.md``, "Failure context")."""
 KILL_GRACE = 3.0
 """Seconds between SIGTERM and SIGKILL when a process group is stopped."""
 _POLL = 0.1
@@ -294,3 +296,37 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A finished short command: exit code and raw stdout / stderr bytes."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_captured(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    input_bytes: bytes | None = None,
+) -> Captured:
+    """Run a short command (``git ...``) to completion with ``env`` as its whole
+    environment, feeding ``input_bytes`` on stdin (or nothing), and capture its output.
+
+    :raises FileNotFoundError: when the program is not installed;
+    :raises NotADirectoryError: when ``cwd`` is not a directory.
+    """
+    proc = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        input=input_bytes,
+        stdin=None if input_bytes is not None else subprocess.DEVNULL,
+        capture_output=True,
+        env=dict(env),
+        check=False,
+    )
+    return Captured(proc.returncode, proc.stdout, proc.stderr)

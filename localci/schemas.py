@@ -20,10 +20,18 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
 
-__all__ = ["CONFIG_SCHEMA", "RESULT_SCHEMA", "iter_errors", "load_schema", "schema_errors"]
+__all__ = [
+    "CONFIG_SCHEMA",
+    "RESULT_SCHEMA",
+    "SPOOL_SCHEMA",
+    "iter_errors",
+    "load_schema",
+    "schema_errors",
+]
 
 CONFIG_SCHEMA = "config.v1.schema.json"
 RESULT_SCHEMA = "result.v1.schema.json"
+SPOOL_SCHEMA = "spool.v1.schema.json"
 
 
 def _schema_text(name: str) -> str:

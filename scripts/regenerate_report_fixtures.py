@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import venv
+from collections.abc import Mapping
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "assets" / "reports"
@@ -124,7 +125,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[
 
 
 def save(
-    name: str, files: dict[str, Path], summary: str, expected: dict[str, object], root: Path
+    name: str, files: dict[str, Path], summary: str, expected: Mapping[str, object], root: Path
 ) -> None:
     """Write one producer's reports, its summary and the expected figures."""
     target = OUT / name

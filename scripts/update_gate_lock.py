@@ -30,10 +30,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["BUILD_REQUIREMENTS", "INDEX_URL", "LOCK", "main", "missing", "requirements"]
 

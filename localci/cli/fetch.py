@@ -39,7 +39,6 @@ def fetch(
     GitHub's attestation store, then the Check Run's output. Says which channel answered."""
     from localci.publish.flow import FetchRequest, fetch_command
     from localci.redact import load_rules, printable
-    from localci.result.model import result_from_dict
     from localci.result.render import render_result
 
     load_rules()  # what a remote holds is printed: the full rule set masks it
@@ -52,9 +51,9 @@ def fetch(
     if out is not None:
         from localci.publish.fetch import save_fetched
 
-        for path in save_fetched(out, fetched.sha, fetched.note):
+        for path in save_fetched(out, fetched.sha, fetched.signed):
             click.echo(f"wrote {path}", err=True)
     if as_json:
         emit_json(fetched.to_dict())
     else:
-        click.echo(printable(render_result(result_from_dict(fetched.note.result))))
+        click.echo(printable(render_result(fetched.signed.result)))

@@ -48,6 +48,48 @@ def _apply(func: Command, options: list[Callable[[Command], Command]]) -> Comman
     return func
 
 
+_PUBLISH_OPTIONS: list[Callable[[Command], Command]] = [
+    click.option(
+        "--token",
+        help="GitHub token (default: GITHUB_TOKEN, GH_TOKEN, `gh auth token`). Never printed.",
+    ),
+    click.option("--app-id", type=int, help="GitHub App id (App authentication)."),
+    click.option(
+        "--app-private-key",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        help="GitHub App private key (PEM file).",
+    ),
+    click.option(
+        "--installation-id",
+        type=int,
+        help="App installation (default: found from the repository).",
+    ),
+    click.option(
+        "--api-url",
+        envvar="GITHUB_API_URL",
+        default="https://api.github.com",
+        show_default=True,
+        help="GitHub API base URL (GitHub Enterprise Server).",
+    ),
+    click.option(
+        "--repo",
+        "github_repo",
+        help="owner/name (default: GITHUB_REPOSITORY or the remote's URL).",
+    ),
+    click.option("--remote", help="git remote for the notes ref (default: origin)."),
+    click.option("--no-notes", is_flag=True, help="Do not publish through git notes."),
+    click.option("--no-github", is_flag=True, help="Do not post to GitHub."),
+    click.option(
+        "--max-wait",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_MAX_WAIT,
+        show_default=True,
+        help="Seconds of retry waits (5xx, rate limits) allowed before spooling; "
+        "a refused connection spools within seconds.",
+    ),
+]
+
+
 def publish_options(func: Command) -> Command:
     """Add the publishing flags; ``func`` receives ``publish: PublishFlags``."""
 
@@ -70,50 +112,7 @@ def publish_options(func: Command) -> Command:
         )
         func(publish=flags, **params)
 
-    return _apply(
-        wrapper,
-        [
-            click.option(
-                "--token",
-                help="GitHub token (default: GITHUB_TOKEN, GH_TOKEN, `gh auth token`). "
-                "Never printed.",
-            ),
-            click.option("--app-id", type=int, help="GitHub App id (App authentication)."),
-            click.option(
-                "--app-private-key",
-                type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                help="GitHub App private key (PEM file).",
-            ),
-            click.option(
-                "--installation-id",
-                type=int,
-                help="App installation (default: found from the repository).",
-            ),
-            click.option(
-                "--api-url",
-                envvar="GITHUB_API_URL",
-                default="https://api.github.com",
-                show_default=True,
-                help="GitHub API base URL (GitHub Enterprise Server).",
-            ),
-            click.option(
-                "--repo",
-                "github_repo",
-                help="owner/name (default: GITHUB_REPOSITORY or the remote's URL).",
-            ),
-            click.option("--remote", help="git remote for the notes ref (default: origin)."),
-            click.option("--no-notes", is_flag=True, help="Do not publish through git notes."),
-            click.option("--no-github", is_flag=True, help="Do not post to GitHub."),
-            click.option(
-                "--max-wait",
-                type=click.FloatRange(min=0),
-                default=DEFAULT_MAX_WAIT,
-                show_default=True,
-                help="Seconds of retry waits (5xx, rate limits) allowed before spooling; "
-                "a refused connection spools within seconds.",
-            ),
-        ],
-    )
+    return _apply(wrapper, _PUBLISH_OPTIONS)
 
 
 def signing_options(func: Command) -> Command:

@@ -77,9 +77,8 @@ printf '%s\\n' "$input" | LOCALCI_IN_HOOK=1 "$@"
 
 
 def hook_path(root: Path) -> Path:
-    """Where git looks for ``pre-push`` (``git rev-parse --git-path hooks``)."""
-    hooks = Path(gitrepo.git(root, "rev-parse", "--git-path", "hooks"))
-    return (hooks if hooks.is_absolute() else root / hooks) / "pre-push"
+    """Where git looks for ``pre-push`` (see :func:`localci.git.hooks_dir`)."""
+    return gitrepo.hooks_dir(root) / "pre-push"
 
 
 def _is_ours(path: Path) -> bool:
@@ -250,6 +249,13 @@ def run_pre_push(
     if env.get("LOCALCI_SKIP") == "1":
         say("LOCALCI_SKIP=1: not checking this push")
         return 0
+    from localci.result.store import Store as _Store
+
+    try:
+        _Store(root).refuse_tracked()
+    except LocalciError as exc:
+        say(f"push blocked: {exc.diagnostics()}")
+        return 1
     tips: list[str] = []
     for ref in parse_push_lines(lines):
         if ref.is_deletion or (ref.is_tag and not tags) or ref.local_sha in tips:
@@ -274,9 +280,9 @@ def run_pre_push(
 def _check_commit(
     root: Path, remote: str, sha: str, reporter: Reporter, env: Mapping[str, str]
 ) -> bool:
+    from localci.attest.signed import load_signed
     from localci.config.loader import find_config_at, parse_config
     from localci.publish.notes import publish_note
-    from localci.publish.post import load_note
     from localci.result.store import Store as _Store
     from localci.run.pipeline import RunOptions, execute
 
@@ -298,7 +304,7 @@ def _check_commit(
             )
             return False
         _sign_if_possible(path, reporter, env)
-    publish_note(root, sha, load_note(path), remote=remote, ref=config.publish.notes_ref)
+    publish_note(root, sha, load_signed(path), remote=remote, ref=config.publish.notes_ref)
     say(f"{sha[:12]}: passing result published to {remote} ({config.publish.notes_ref})")
     return True
 

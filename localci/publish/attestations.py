@@ -21,13 +21,21 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from localci.attest.signed import SignedResult
 from localci.attest.statements import PREDICATE_TYPE, commit_key
 from localci.attest.test_result import TEST_RESULT_PREDICATE_TYPE
-from localci.publish.notes import Note
+from localci.publish.channel import NotFound, PublishOptions
 
-__all__ = ["find_note", "note_from_bundles", "statement_of", "store_bundles"]
+__all__ = [
+    "AttestationStore",
+    "find_note",
+    "note_from_bundles",
+    "statement_of",
+    "store_bundles",
+]
 
 PER_PAGE = 30
 """Attestations read per look-up (GitHub's default page size)."""
@@ -81,7 +89,7 @@ def statement_of(bundle: Mapping[str, Any]) -> dict[str, Any] | None:
     return statement if isinstance(statement, dict) else None
 
 
-def note_from_bundles(commit: str, bundles: Iterable[Mapping[str, Any]]) -> Note | None:
+def note_from_bundles(commit: str, bundles: Iterable[Mapping[str, Any]]) -> SignedResult | None:
     """The newest localci result for ``commit`` among ``bundles``, with the test-result
     bundle that names the same subjects; ``None`` when there is no result."""
     pairs = [(b, statement_of(b)) for b in bundles]
@@ -103,13 +111,41 @@ def note_from_bundles(commit: str, bundles: Iterable[Mapping[str, Any]]) -> Note
             None,
         )
         assert isinstance(result, dict)
-        return Note(result=result, bundle=dict(bundle), test_result_bundle=tests)
+        return SignedResult(
+            document=result, bundle=dict(bundle), test_result_bundle=tests, origin="attestations"
+        )
     return None
 
 
-def find_note(client: Any, commit: str) -> Note | None:
+def find_note(client: Any, commit: str) -> SignedResult | None:
     """The result for ``commit`` from the attestation store, found by its lookup key.
 
     :raises UsageError, DeliveryError: as :func:`store_bundles`.
     """
     return note_from_bundles(commit, list_bundles(client, commit_key(commit)))
+
+
+class AttestationStore:
+    """The attestation store as a fetch source (``localci.publish.fetch``): the gate
+    stores bundles there (:mod:`localci.verifier.evidence`); nothing publishes a result
+    through it, so it is not a :class:`~localci.publish.channel.Channel`."""
+
+    name = "attestations"
+
+    def fetch(self, root: Path, sha: str, options: PublishOptions) -> SignedResult:
+        """The result stored for ``sha``.
+
+        :raises NotFound: without a repository or credentials, or when none is stored;
+        :raises UsageError, DeliveryError: as :func:`store_bundles`.
+        """
+        from localci.publish.checks import github_settings
+        from localci.publish.github import GitHubClient
+
+        c = options.credentials
+        if options.repo is None or (not c.token and c.app_id is None):
+            raise NotFound("no GitHub repository or credentials")
+        with GitHubClient(github_settings(options)) as client:
+            found = find_note(client, sha)
+        if found is None:
+            raise NotFound(f"no localci result stored for {sha[:12]}")
+        return found

@@ -19,7 +19,7 @@ from localci import git as gitrepo
 from localci.config.loader import PublishConfig
 from localci.errors import UsageError
 from localci.proc import capture
-from localci.publish.deliver import Credentials, PublishOptions
+from localci.publish.channel import Credentials, PublishOptions
 from localci.publish.retry import DEFAULT_MAX_WAIT, check_api_url
 from localci.redact import remember
 

@@ -65,23 +65,26 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
 
     :raises LocalciError: from the run or signing (configuration, git, Sigstore).
     """
+    from localci.git import repo_root
     from localci.publish.post import post_result, retry_spool_briefly
-    from localci.publish.spool import has_spooled
+    from localci.result.store import Store
     from localci.run.pipeline import execute
 
+    Store(repo_root(request.run.cwd)).refuse_tracked()
     outcome = execute(request.run, reporter)
     signed = None
     if request.signing is not None:
         from localci.attest.document import sign_document
 
         signed = sign_document(outcome.result_path, request.signing)
-    if not (request.post or has_spooled(outcome.root)):
+    if not request.post:
+        # The spool is delivered only when the user publishes, never by a plain run.
         return RunReport(outcome=outcome, signed=signed)
     options = publish_options(outcome.root, outcome.config.publish, request.publish)
     # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
     # and never change this run's exit code.
     drained = tuple(retry_spool_briefly(outcome.root, options))
-    published = post_result(outcome.root, outcome.result_path, options) if request.post else None
+    published = post_result(outcome.root, outcome.result_path, options)
     return RunReport(outcome=outcome, signed=signed, drained=drained, published=published)
 
 
@@ -121,19 +124,22 @@ def post_command(request: PostRequest) -> PostReport:
     :raises LocalciError: outside a repository, for a bad config or result.
     """
     from localci.attest.document import locate_result
+    from localci.attest.signed import load_signed
     from localci.config.loader import load_config
     from localci.git import repo_root
     from localci.publish.deliver import drain_spool, plan_requests
-    from localci.publish.post import load_note, post_result, retry_spool_briefly
+    from localci.publish.post import post_result, retry_spool_briefly
+    from localci.result.store import Store
 
     root = repo_root(request.cwd)
+    Store(root).refuse_tracked()
     config = load_config(root, request.config.resolve() if request.config else None)
     options = publish_options(root, config.publish, request.publish)
     if request.pending:
         return PostReport(mode="pending", drained=tuple(drain_spool(root, options)))
     path = locate_result(request.cwd, request.ref)
     if request.dry_run:
-        return PostReport(mode="dry_run", planned=tuple(plan_requests(load_note(path), options)))
+        return PostReport(mode="dry_run", planned=tuple(plan_requests(load_signed(path), options)))
     drained = tuple(retry_spool_briefly(root, options))
     return PostReport(mode="post", drained=drained, published=post_result(root, path, options))
 
@@ -158,8 +164,11 @@ def fetch_command(request: FetchRequest) -> Fetched:
     from localci.config.loader import load_config
     from localci.git import repo_root, resolve_commit
     from localci.publish.fetch import fetch_result
+    from localci.result.store import Store
 
     root = repo_root(request.cwd)
+    if request.local:
+        Store(root).refuse_tracked()
     config = load_config(root, request.config.resolve() if request.config else None)
     sha = resolve_commit(root, request.ref)
     options = publish_options(root, config.publish, request.publish)

@@ -1,7 +1,7 @@
 """The GitHub channel: Check Runs and commit statuses through PyGithub.
 
-The only module that imports PyGithub. Rules it follows (DESIGN.md, "Facts"; GitHub REST
-docs "Rate limits for the REST API" and "Checks"):
+The only module that imports PyGithub. Rules it follows (``docs/architecture.md``,
+"Publishing limits"; GitHub REST docs "Rate limits for the REST API" and "Checks"):
 
 - Only GitHub Apps (an installation token, or GitHub Actions' ``GITHUB_TOKEN``) can write
   Check Runs; a personal token gets a 403, and localci falls back to a commit status.
@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from localci.errors import DeliveryError, LocalciError, UsageError
+from localci.publish.channel import AwaitingPush
 from localci.publish.payloads import CheckRunPayload, StatusPayload
 from localci.publish.retry import (
     CONNECT_TIMEOUT,
@@ -72,7 +73,7 @@ _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
-class NotOnGitHub(DeliveryError):
+class NotOnGitHub(AwaitingPush):
     """GitHub does not know the commit yet (422 "No commit found for SHA"): push first."""
 
 
@@ -249,20 +250,10 @@ class GitHubClient:
 
     def _create(self, payload: CheckRunPayload, batch: list[Any]) -> CheckRun:
         self.requests += 1
-        extra: dict[str, Any] = {}
-        if payload.details_url:
-            extra["details_url"] = payload.details_url
-        return self._repo.create_check_run(
-            name=payload.name,
-            head_sha=payload.head_sha,
-            external_id=payload.external_id,
-            status="completed",
-            conclusion=payload.conclusion,
-            started_at=_datetime(payload.started_at),
-            completed_at=_datetime(payload.completed_at),
-            output=payload.output(batch),
-            **extra,
-        )
+        body = payload.create_body(batch)
+        for key in ("started_at", "completed_at"):
+            body[key] = _datetime(body[key])  # PyGithub takes datetimes and formats them
+        return self._repo.create_check_run(**body)
 
     def _edit(self, run: CheckRun, payload: CheckRunPayload, batch: list[Any]) -> CheckRun:
         self.requests += 1
@@ -284,13 +275,7 @@ class GitHubClient:
 
         def create() -> Any:
             self.requests += 1
-            extra = {"target_url": payload.target_url} if payload.target_url else {}
-            return self._repo.get_commit(payload.sha).create_status(
-                state=payload.state,
-                description=payload.description,
-                context=payload.context,
-                **extra,
-            )
+            return self._repo.get_commit(payload.sha).create_status(**payload.body())
 
         status = self._call("create the commit status", create)
         return Posted(kind="status", url=getattr(status, "url", None), id=status.id)

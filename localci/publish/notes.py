@@ -1,7 +1,7 @@
 """The git notes channel: a result (and its bundle) travels with the repository.
 
-One note per commit under ``refs/notes/localci`` (configurable). The note is one JSON
-document (:data:`NOTE_FORMAT`)::
+One note per commit under ``refs/notes/localci`` (configurable, always under
+``refs/notes/``). The note is one JSON document (:data:`NOTE_FORMAT`)::
 
     {"format": "localci-note/v1", "result": {...}, "bundle": {...} | null,
      "test_result_bundle": {...}}          (the last key only when signed; optional in v1)
@@ -20,22 +20,23 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from localci import git as gitrepo
+from localci.attest.signed import SignedResult
 from localci.errors import DeliveryError, GitError
 from localci.fsutil import load_json
+from localci.publish.channel import ChannelOutcome, NotFound, PlannedRequest, PublishOptions
 
 __all__ = [
     "NOTE_FORMAT",
     "PUSH_ATTEMPTS",
-    "Note",
+    "NotesChannel",
     "fetch_note",
-    "note_from_doc",
     "parse_note",
     "publish_note",
+    "render_note",
 ]
 
 NOTE_FORMAT = "localci-note/v1"
@@ -44,67 +45,27 @@ MAX_BACKOFF = 2.0
 """Upper bound, in seconds, of one wait between push attempts."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Note:
-    """A note's content: the result document and, when signed, its bundle and the bundle
-    of the in-toto test-result Statement signed with it (parsed JSON)."""
-
-    result: Mapping[str, Any]
-    bundle: Mapping[str, Any] | None = None
-    test_result_bundle: Mapping[str, Any] | None = None
-
-    def bundle_json(self) -> str | None:
-        """The bundle as JSON text, as the verifier takes it."""
-        return json.dumps(self.bundle) if self.bundle is not None else None
-
-    def test_result_bundle_json(self) -> str | None:
-        """The test-result bundle as JSON text, as the verifier takes it."""
-        tests = self.test_result_bundle
-        return json.dumps(tests) if tests is not None else None
-
-    def to_doc(self) -> dict[str, Any]:
-        """The note's content as a JSON object, without the ``format`` marker (the
-        test-result bundle only when there is one)."""
-        doc = {"result": self.result, "bundle": self.bundle}
-        if self.test_result_bundle is not None:
-            doc["test_result_bundle"] = self.test_result_bundle
-        return doc
-
-
-def render_note(note: Note) -> str:
+def render_note(signed: SignedResult) -> str:
     """The note's text (compact JSON, one line)."""
-    return json.dumps(
-        {"format": NOTE_FORMAT, **note.to_doc()}, separators=(",", ":"), ensure_ascii=False
-    )
+    doc = {"format": NOTE_FORMAT, **signed.to_json()}
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
-def parse_note(text: str) -> Note | None:
-    """A :class:`Note` from a note's text, or ``None`` when it is not a localci note."""
+def parse_note(text: str) -> SignedResult | None:
+    """The signed result in a note's text, or ``None`` when it is not a localci note."""
     try:
         doc = load_json(text)  # a note from a remote: size and nesting bounded
     except ValueError:
         return None
     if not isinstance(doc, dict) or doc.get("format") != NOTE_FORMAT:
         return None
-    if not isinstance(doc.get("result"), dict):
-        return None
-    return note_from_doc(doc)
-
-
-def note_from_doc(doc: Mapping[str, Any]) -> Note:
-    """A :class:`Note` from its JSON object; non-object bundles count as absent."""
-    bundle, tests = doc.get("bundle"), doc.get("test_result_bundle")
-    return Note(
-        result=doc["result"],
-        bundle=bundle if isinstance(bundle, dict) else None,
-        test_result_bundle=tests if isinstance(tests, dict) else None,
-    )
+    return SignedResult.from_json(doc, "notes")
 
 
 def publish_note(
     root: Path,
     commit: str,
-    note: Note,
+    signed: SignedResult,
     *,
     remote: str | None,
     ref: str,
@@ -116,8 +77,9 @@ def publish_note(
 
     :returns: True when the remote now has the note (False when ``remote`` is None).
     :raises DeliveryError: when the remote stays unreachable or keeps rejecting the push.
+    :raises UsageError: when ``ref`` is not under ``refs/notes/``.
     """
-    gitrepo.write_note(root, ref, commit, render_note(note))
+    gitrepo.write_note(root, ref, commit, render_note(signed))
     if remote is None:
         return False
     last = ""
@@ -143,7 +105,7 @@ def fetch_note(
     remote: str | None,
     ref: str,
     env: Mapping[str, str] | None = None,
-) -> Note | None:
+) -> SignedResult | None:
     """The note for ``commit``: from ``remote`` when given (fetched first), else local.
     ``env`` adds to git's environment (e.g. authentication for the fetch).
 
@@ -160,3 +122,41 @@ def fetch_note(
                 return parse_note(text)
     text = gitrepo.read_note(root, ref, commit)
     return parse_note(text) if text is not None else None
+
+
+class NotesChannel:
+    """The notes ref on the configured remote (:class:`~localci.publish.channel.Channel`).
+
+    Without that remote the note is kept locally and the outcome is ``skipped``.
+    """
+
+    @property
+    def name(self) -> Literal["notes"]:
+        return "notes"
+
+    def enabled(self, options: PublishOptions) -> bool:
+        return options.notes
+
+    def publish(
+        self, root: Path, signed: SignedResult, options: PublishOptions
+    ) -> list[ChannelOutcome]:
+        p = options.publish
+        if not gitrepo.has_remote(root, p.remote):
+            publish_note(root, signed.sha, signed, remote=None, ref=p.notes_ref)
+            message = f"no remote {p.remote!r}: the note is kept locally"
+            return [ChannelOutcome(channel="notes", state="skipped", message=message)]
+        publish_note(root, signed.sha, signed, remote=p.remote, ref=p.notes_ref)
+        message = f"note pushed to {p.remote} ({p.notes_ref})"
+        return [ChannelOutcome(channel="notes", state="delivered", message=message)]
+
+    def fetch(self, root: Path, sha: str, options: PublishOptions) -> SignedResult:
+        p = options.publish
+        found = fetch_note(root, sha, remote=p.remote, ref=p.notes_ref, env=options.git_env)
+        if found is None:
+            raise NotFound(f"no note on {p.notes_ref} for {sha[:12]}")
+        return found
+
+    def plan(self, signed: SignedResult, options: PublishOptions) -> list[PlannedRequest]:
+        p = options.publish
+        steps = gitrepo.notes_plan(p.remote, p.notes_ref, signed.sha)
+        return [PlannedRequest(method="GIT", path=step) for step in steps]

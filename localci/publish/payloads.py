@@ -1,10 +1,11 @@
 """What a result looks like on GitHub: Check Run output and commit status, as plain data.
 
 Pure functions, no network. GitHub's limits (REST docs, "Checks" and "Commit statuses";
-DESIGN.md, "Facts"): ``output.summary`` and ``output.text`` at most 65535 bytes each;
-annotations at most 50 per request (later PATCHes append); annotation ``title`` at most
-255 characters and ``message`` / ``raw_details`` 64 KB; levels ``notice``, ``warning``,
-``failure``; a commit status ``description`` at most 140 characters.
+``docs/architecture.md``, "Publishing limits"): ``output.summary`` and ``output.text`` at
+most 65535 bytes each; annotations at most 50 per request (later PATCHes append);
+annotation ``title`` at most 255 characters and ``message`` / ``raw_details`` 64 KB;
+levels ``notice``, ``warning``, ``failure``; a commit status ``description`` at most 140
+characters.
 """
 
 from __future__ import annotations
@@ -76,6 +77,21 @@ class CheckRunPayload:
             out["annotations"] = [dict(a) for a in batch]
         return out
 
+    def create_body(self, batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The JSON body of ``POST /repos/{owner}/{repo}/check-runs`` carrying ``batch``."""
+        details = {"details_url": self.details_url} if self.details_url else {}
+        return {
+            "name": self.name,
+            "head_sha": self.head_sha,
+            **details,
+            "external_id": self.external_id,
+            "status": "completed",
+            "conclusion": self.conclusion,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "output": self.output(batch),
+        }
+
     def batches(self) -> list[tuple[Mapping[str, Any], ...]]:
         """Annotations in request-sized groups (at least one, possibly empty, group)."""
         groups = [
@@ -94,6 +110,11 @@ class StatusPayload:
     context: str
     description: str
     target_url: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of ``POST /repos/{owner}/{repo}/statuses/{sha}``."""
+        body = {"state": self.state, "context": self.context, "description": self.description}
+        return {**body, "target_url": self.target_url} if self.target_url else body
 
 
 def truncate_bytes(text: str, limit: int = MAX_OUTPUT_BYTES) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from localci.git import GitInfo
+
 __all__ = [
     "RESULT_SCHEMA_ID",
     "RESULT_SCHEMA_VERSION",
@@ -229,24 +231,6 @@ class StageResult:
     report_format: str | None = None
     shards: tuple[ShardRecord, ...] = ()
     inventory: Inventory | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class GitInfo:
-    """Which code was tested.
-
-    ``commit`` and ``tree`` are 40-hex (SHA-1) or 64-hex (SHA-256) object ids;
-    ``repository`` is the ``origin`` URL without credentials (``None`` with no remote);
-    ``dirty`` is true when the run used uncommitted changes (``--in-place`` on a dirty
-    tree), and then ``diff_sha256`` is the sha256 of ``git diff HEAD`` (binary).
-    """
-
-    commit: str
-    tree: str
-    repository: str | None = None
-    branch: str | None = None
-    dirty: bool = False
-    diff_sha256: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

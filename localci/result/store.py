@@ -1,4 +1,4 @@
-"""The ``.localci/`` folder in the repository root (DESIGN.md, "Storage and retention").
+"""The ``.localci/`` folder in the repository root (``docs/architecture.md``, "Storage").
 
 Layout::
 
@@ -108,6 +108,23 @@ class Store:
         ignore = self.base / ".gitignore"
         if not ignore.exists():
             atomic_write_text(ignore, "# created by localci: keep run data out of git\n*\n")
+
+    def refuse_tracked(self) -> None:
+        """Fail when git tracks anything under ``.localci/``: results, cache entries and
+        spooled posts that arrive with the code are someone else's, and localci must not
+        re-use, publish or send them with the user's credentials.
+
+        :raises UsageError: naming the first tracked file and how to untrack it.
+        """
+        from localci.git import tracked_files
+
+        tracked = tracked_files(self.root, ".localci")
+        if tracked:
+            raise UsageError(
+                f"{tracked[0]} is tracked by git: localci refuses a committed .localci/ "
+                "(its results, cache and spool would be trusted as the user's own)",
+                hint="Untrack it with `git rm -r --cached .localci` and commit that.",
+            )
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs / run_id

@@ -147,7 +147,7 @@ class Plan:
     config: Config
     stages: tuple[StageConfig, ...]
     partial: bool
-    facts: gitrepo.GitFacts
+    facts: GitInfo
     key: cache.CacheKey | None
 
 
@@ -234,7 +234,7 @@ def _config_committed(root: Path, commit: str, config: Config, options: RunOptio
 
 
 def _cache_key(
-    facts: gitrepo.GitFacts,
+    facts: GitInfo,
     config: Config,
     options: RunOptions,
     partial: bool,
@@ -271,7 +271,7 @@ def from_cache(plan: Plan) -> RunOutcome | None:
         origin = cached.cached_from or CacheOrigin(
             commit=cached.git.commit, run_id=cached.run_id, key=key.digest
         )
-        result = cached.rebound(GitInfo(**vars(facts)), origin)
+        result = cached.rebound(facts, origin)
         doc = target.store.write_result(result)
     target.reporter.notice(
         f"cache hit: tree {facts.tree[:12]} already {cached.conclusion} in run "
@@ -381,7 +381,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         duration=ran.duration,
         conclusion=conclude(ran.stages),
         partial=plan.partial,
-        git=GitInfo(**vars(plan.facts)),
+        git=plan.facts,
         runner=RunnerInfo(
             os=platform.platform(), python=platform.python_version(), localci_version=__version__
         ),

@@ -80,8 +80,9 @@ def stage_env(stage: StageConfig, ctx: StageContext) -> dict[str, str]:
     Inherited variables minus git's repository selectors; the directory of the Python
     running localci first on ``PATH`` (its tools: pytest, ruff, coverage); the workspace's
     ``src/`` (when present) and root first on ``PYTHONPATH``, so the commit's code wins over
-    an editable install of the original work tree (DESIGN.md, "Binding a result to the
-    code"); ``LOCALCI=1`` and ``LOCALCI_REPORTS``; then the stage's own ``env``.
+    an editable install of the original work tree (``docs/architecture.md``, "Binding a
+    result to the code"); ``LOCALCI=1`` and ``LOCALCI_REPORTS``; then the stage's own
+    ``env``.
     """
     env = clean_env()
     bin_dir = os.path.dirname(sys.executable)

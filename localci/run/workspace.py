@@ -64,8 +64,7 @@ def _worktree_parent(root: Path, commit: str) -> str | None:
     if not (_SHM.is_dir() and os.access(_SHM, os.W_OK)):
         return None
     try:
-        sizes = gitrepo.git(root, "ls-tree", "-r", "-l", "--full-tree", commit)
-        tree_bytes = sum(int(f) for f in (ln.split()[3] for ln in sizes.splitlines()) if f != "-")
+        tree_bytes = gitrepo.tree_size(root, commit)
         free = shutil.disk_usage(_SHM).free
     except (LocalciError, OSError, ValueError, IndexError):
         return None

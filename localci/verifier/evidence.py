@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localci.attest.signed import SignedResult
 from localci.config.loader import Config
 from localci.errors import LocalciError
-from localci.publish.notes import Note
 from localci.result.store import utc_now
 from localci.verifier.check import Verdict
 
@@ -43,7 +43,7 @@ class EvidenceRequest:
     head: str
     base: str
     policy: Config
-    note: Note
+    note: SignedResult
     verdict: Verdict
     trust_config: Path | None = None
     staging: bool = False
@@ -60,7 +60,7 @@ def gate_identity(environ: Mapping[str, str] | None = None) -> str:
     return f"{env.get('GITHUB_SERVER_URL', 'https://github.com').rstrip('/')}/{ref}"
 
 
-def _bundles(note: Note, head: str) -> dict[str, Mapping[str, Any]]:
+def _bundles(note: SignedResult, head: str) -> dict[str, Mapping[str, Any]]:
     found: dict[str, Mapping[str, Any]] = {}
     if note.bundle is not None:
         found[f"{head}.sigstore.json"] = note.bundle
@@ -81,7 +81,7 @@ def store_evidence(client: Any, request: EvidenceRequest) -> str:
 
     verdict, bundles = request.verdict, _bundles(request.note, request.head)
     verified = VerifiedInput(
-        result_doc=request.note.result,
+        result_doc=request.note.document,
         bundles=bundles,
         checks=[(c.name, c.passed, c.reason) for c in verdict.checks],
         accepted=verdict.accepted,

@@ -15,11 +15,11 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from localci import git as gitrepo
+from localci.attest.signed import SignedResult
 from localci.config.loader import Config
 from localci.errors import LocalciError, UsageError
 from localci.publish.deliver import PublishOptions
 from localci.publish.fetch import Fetched, fetch_result
-from localci.publish.notes import Note
 from localci.verifier.check import Verdict, verify_result
 from localci.verifier.sources import commit_config_sha256, config_at, tree_of
 from localci.verifier.targets import Subject
@@ -61,7 +61,7 @@ class Judgement:
     verdict: Verdict | None = None
     policy: Config | None = field(default=None, compare=False)
     channel: str | None = None
-    note: Note | None = field(default=None, compare=False)
+    note: SignedResult | None = field(default=None, compare=False)
 
 
 def strictest(conclusions: list[Conclusion]) -> Conclusion:
@@ -101,15 +101,15 @@ def judge(ctx: JudgeContext, subject: Subject) -> Judgement:
         verdict=verdict,
         policy=policy,
         channel=fetched.channel,
-        note=fetched.note,
+        note=fetched.signed,
     )
 
 
 def _verify(ctx: JudgeContext, subject: Subject, policy: Config, fetched: Fetched) -> Verdict:
     return verify_result(
-        result_doc=fetched.note.result,
-        bundle_json=fetched.note.bundle_json(),
-        test_result_bundle_json=fetched.note.test_result_bundle_json(),
+        result_doc=fetched.signed.document,
+        bundle_json=fetched.signed.bundle_json(),
+        test_result_bundle_json=fetched.signed.test_result_bundle_json(),
         policy=policy,
         sha=subject.sha,
         tree=tree_of(ctx.root, subject.sha),

@@ -53,9 +53,4 @@ def commit_config_sha256(
 
 def tree_of(root: Path | None, sha: str) -> str | None:
     """The tree id of commit ``sha``; ``None`` without a repository or such a commit."""
-    if root is None:
-        return None
-    try:
-        return gitrepo.git(root, "rev-parse", f"{sha}^{{tree}}")
-    except LocalciError:
-        return None
+    return None if root is None else gitrepo.tree_of(root, sha)

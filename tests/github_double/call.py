@@ -88,7 +88,8 @@ def writer_app(call: Call, permission: str) -> int:
     REST docs, "REST API endpoints for check runs": write access to checks is only
     available to GitHub Apps (an Actions ``GITHUB_TOKEN`` acts as one); users and OAuth
     apps may only read. Messages as GitHub sends them: classic tokens in
-    EnricoMi/publish-unit-test-result-action#53, fine-grained ones per DESIGN.md.
+    EnricoMi/publish-unit-test-result-action#53, fine-grained ones per
+    ``docs/architecture.md``, "Publishing limits".
     An app credential without ``<permission>: write`` gets "Resource not accessible by
     integration".
     """

@@ -31,7 +31,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import referencing
@@ -369,7 +369,7 @@ def github_error_line(error: ValidationError) -> str:
         return github_error_line(best_match(error.context))
     kind, limit, value = error.validator, error.validator_value, error.instance
     if kind == "required" and isinstance(value, dict):
-        missing = [f'"{name}"' for name in limit if name not in value]
+        missing = [f'"{name}"' for name in cast("list[str]", limit) if name not in value]
         verb = "wasn't" if len(missing) == 1 else "weren't"
         return f"{', '.join(missing)} {verb} supplied."
     if kind == "maxLength" and isinstance(value, str):

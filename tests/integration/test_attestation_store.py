@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from localci.attest.signed import SignedResult
 from localci.attest.signing import SigningOptions, sign_statements, verify_bundle
 from localci.attest.statements import build_statement, commit_key
 from localci.attest.test_result import build_test_result_statement
@@ -26,7 +27,6 @@ from localci.config.loader import ConfigSource, parse_config
 from localci.errors import VerificationError
 from localci.publish.attestations import find_note, list_bundles
 from localci.publish.github import GitHubClient, GitHubSettings
-from localci.publish.notes import Note
 from localci.result.digest import canonical_json
 from localci.result.model import GitInfo, result_to_dict
 from localci.verifier.check import verify_result
@@ -52,7 +52,7 @@ verify:
 """
 
 
-def _note(double: SigstoreDouble) -> Note:
+def _note(double: SigstoreDouble) -> SignedResult:
     """A signed result for HEAD, as the developer's `localci run --sign` makes it."""
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     result = make_result(
@@ -70,8 +70,8 @@ def _note(double: SigstoreDouble) -> Note:
         identity_token=double.mint_token("dev@example.com"), trust_config=double.trust_config_path
     )
     signed, tests = sign_statements(statements, options)
-    return Note(
-        result=doc,
+    return SignedResult(
+        document=doc,
         bundle=json.loads(signed.bundle_json),
         test_result_bundle=json.loads(tests.bundle_json),
     )
@@ -87,19 +87,19 @@ def client(github_double: GitHubDouble) -> Iterator[GitHubClient]:
         yield connected
 
 
-def _evidence(double: SigstoreDouble, note: Note, **changes: Any) -> EvidenceRequest:
+def _evidence(double: SigstoreDouble, note: SignedResult, **changes: Any) -> EvidenceRequest:
     text = POLICY.replace("ISSUER", double.issuer_url)
     policy = parse_config(ConfigSource(kind="yaml", display=".localci.yml", text=text))
     verdict = verify_result(
-        result_doc=note.result,
+        result_doc=note.document,
         bundle_json=note.bundle_json(),
         test_result_bundle_json=note.test_result_bundle_json(),
         policy=policy,
         sha=HEAD,
-        commit_config_sha256=note.result["config"]["sha256"],  # as if read from HEAD
+        commit_config_sha256=note.document["config"]["sha256"],  # as if read from HEAD
         trust_config=double.trust_config_path,
     )
-    base = {
+    base: dict[str, Any] = {
         "repo": REPO,
         "head": HEAD,
         "base": BASE,
@@ -127,7 +127,7 @@ def test_the_vsa_reads_back_by_result_digest_and_verifies_offline(
     said = store_evidence(client, request)
     assert said == f"VSA signed by {WORKFLOW} and stored with the result's 2 bundles"
 
-    file_digest = hashlib.sha256(canonical_json(note.result)).hexdigest()
+    file_digest = hashlib.sha256(canonical_json(note.document)).hexdigest()
     (vsa,) = list_bundles(client, file_digest, VSA_PREDICATE_TYPE)
     verified = verify_bundle(
         json.dumps(vsa), trust_config=sigstore_double.trust_config_path, staging=False
@@ -176,11 +176,11 @@ def test_a_rejected_result_gets_a_failed_vsa(
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     request = _evidence(sigstore_double, note)
     other = verify_result(
-        result_doc=note.result,
+        result_doc=note.document,
         bundle_json=None,
         policy=request.policy,
         sha=BASE,
-        commit_config_sha256=note.result["config"]["sha256"],
+        commit_config_sha256=note.document["config"]["sha256"],
     )
     store_evidence(client, _evidence(sigstore_double, note, verdict=other))
     (vsa,) = list_bundles(client, commit_key(HEAD), VSA_PREDICATE_TYPE)

@@ -80,7 +80,10 @@ def stage_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def coverage_of(doc: dict[str, Any]) -> dict[str, Any]:
-    return next(s for s in doc["stages"] if s["name"] == "coverage")["metrics"]["coverage"]
+    coverage: dict[str, Any] = next(s for s in doc["stages"] if s["name"] == "coverage")["metrics"][
+        "coverage"
+    ]
+    return coverage
 
 
 def failing_ids(stage: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from localci.result.model import StageResult
+from localci.result.model import StageResult, StageStatus
 from localci.run.console import ConsoleReporter
 from tests.conftest import process_running
 
@@ -118,12 +118,12 @@ def test_skip_makes_a_partial_run(
     assert only["partial"] is True
 
 
-def result_of(name: str, status: str, tail: str | None = None) -> StageResult:
+def result_of(name: str, status: StageStatus, tail: str | None = None) -> StageResult:
     return StageResult(
         name=name,
         kind="command",
         status=status,
-        command=("x",),  # type: ignore[arg-type]
+        command=("x",),
         duration=1.25,
         exit_code=1 if status != "passed" else 0,
         reason=None if status == "passed" else "exited with code 1",

@@ -21,10 +21,11 @@ from typing import Any, Literal
 
 import pytest
 
+from localci.attest.signed import SignedResult
 from localci.config.loader import PublishConfig
 from localci.publish.deliver import Credentials, PublishOptions, drain_spool, publish
 from localci.publish.github import DEFAULT_MAX_WAIT, MAX_ATTEMPTS, MIN_WAIT
-from localci.publish.notes import Note, parse_note, publish_note
+from localci.publish.notes import parse_note, publish_note
 from localci.publish.payloads import embedded_note, text_for
 from localci.result.model import Finding, GitInfo, result_to_dict
 from localci.result.store import Store
@@ -83,10 +84,10 @@ class _Hub:
         }
         return PublishOptions(**{**base, **kw})
 
-    def note(self, sha: str) -> Note:
+    def note(self, sha: str) -> SignedResult:
         self.double.add_commits(REPO, sha)
-        return Note(
-            result=result_to_dict(
+        return SignedResult(
+            document=result_to_dict(
                 make_result(make_stage("build"), git=GitInfo(commit=sha, tree=TREE))
             )
         )
@@ -161,8 +162,8 @@ def _concurrent_notes_publishers(request: pytest.FixtureRequest) -> None:
     start = threading.Barrier(len(clones))
 
     def publisher(clone: Path, sha: str) -> None:
-        note = Note(
-            result=result_to_dict(
+        note = SignedResult(
+            document=result_to_dict(
                 make_result(make_stage("build"), git=GitInfo(commit=sha, tree=TREE))
             )
         )

@@ -74,7 +74,7 @@ def actions_gh(double: GitHubDouble) -> Iterator[github.Github]:
         yield gh
 
 
-def annotations(count: int, start: int = 1) -> list[dict[str, Any]]:
+def annotation_list(count: int, start: int = 1) -> list[dict[str, Any]]:
     """*count* schema-valid annotations numbered from *start*."""
     return [
         {
@@ -152,13 +152,19 @@ def test_check_run_create_then_patch_appends_annotation_batches(
         head_sha=SHA,
         status="in_progress",
         external_id="run-1",
-        output={"title": "Running", "summary": "s", "text": "kept", "annotations": annotations(50)},
+        output={
+            "title": "Running",
+            "summary": "s",
+            "text": "kept",
+            "annotations": annotation_list(50),
+        },
     )
-    assert (run.status, run.conclusion, run.output.annotations_count) == ("in_progress", None, 50)
-    run.edit(output={"title": "Done", "summary": "s2", "annotations": annotations(50, 51)})
+    assert (run.status, run.output.annotations_count) == ("in_progress", 50)
+    assert run.conclusion is None
+    run.edit(output={"title": "Done", "summary": "s2", "annotations": annotation_list(50, 51)})
     run.edit(
         conclusion="failure",
-        output={"title": "Done", "summary": "s3", "annotations": annotations(20, 101)},
+        output={"title": "Done", "summary": "s3", "annotations": annotation_list(20, 101)},
     )
 
     assert (run.status, run.conclusion, run.output.annotations_count) == (
@@ -192,7 +198,7 @@ def test_more_than_50_annotations_is_422_and_a_violation(
         repo.create_check_run(
             name="localci",
             head_sha=SHA,
-            output={"title": "t", "summary": "s", "annotations": annotations(51)},
+            output={"title": "t", "summary": "s", "annotations": annotation_list(51)},
         )
     assert info.value.status == 422
     assert info.value.data["message"] == (
@@ -220,7 +226,7 @@ def test_annotation_title_over_255_characters_is_422(
     double: GitHubDouble, actions_gh: github.Github
 ) -> None:
     run = actions_gh.get_repo(REPO).create_check_run(name="localci", head_sha=SHA)
-    bad = annotations(1)
+    bad = annotation_list(1)
     bad[0]["title"] = "t" * 256
     with pytest.raises(github.GithubException) as info:
         run.edit(output={"title": "t", "summary": "s", "annotations": bad})

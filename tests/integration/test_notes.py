@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from localci import git as gitrepo
+from localci.attest.signed import SignedResult
 from localci.errors import DeliveryError
-from localci.publish.notes import Note, fetch_note, parse_note, publish_note, render_note
+from localci.publish.notes import fetch_note, parse_note, publish_note, render_note
 from tests.conftest import commit_all, git
 
 REF = "refs/notes/localci"
@@ -27,7 +28,7 @@ def test_round_trip_through_the_remote(
     repo = make_repo({"a.txt": "1"})
     remote = bare_remote(repo)
     sha = git(repo, "rev-parse", "HEAD")
-    note = Note(result={"conclusion": "success"}, bundle={"mediaType": "x"})
+    note = SignedResult(document={"conclusion": "success"}, bundle={"mediaType": "x"})
     assert publish_note(repo, sha, note, remote="origin", ref=REF) is True
     other = clone(remote, tmp_path / "other")
     fetched = fetch_note(other, sha, remote="origin", ref=REF)
@@ -46,7 +47,9 @@ def test_a_missing_note_and_a_foreign_note(
     git(repo, "notes", "--ref=localci", "add", "-m", "not json", sha)
     assert fetch_note(repo, sha, remote=None, ref=REF) is None
     assert parse_note('{"format": "other"}') is None
-    assert parse_note(render_note(Note(result={"a": 1}))) == Note(result={"a": 1})
+    assert parse_note(render_note(SignedResult(document={"a": 1}))) == SignedResult(
+        document={"a": 1}
+    )
 
 
 def test_concurrent_publishers_lose_nothing(
@@ -68,7 +71,11 @@ def test_concurrent_publishers_lose_nothing(
             barrier.wait()
             for sha in shas[i]:
                 publish_note(
-                    clones[i], sha, Note(result={"by": i, "sha": sha}), remote="origin", ref=REF
+                    clones[i],
+                    sha,
+                    SignedResult(document={"by": i, "sha": sha}),
+                    remote="origin",
+                    ref=REF,
                 )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -83,7 +90,7 @@ def test_concurrent_publishers_lose_nothing(
     for i in range(2):
         for sha in shas[i]:
             note = fetch_note(reader, sha, remote="origin", ref=REF)
-            assert note == Note(result={"by": i, "sha": sha}), sha
+            assert note == SignedResult(document={"by": i, "sha": sha}), sha
 
 
 def test_republishing_replaces_the_note(
@@ -92,10 +99,10 @@ def test_republishing_replaces_the_note(
     repo = make_repo({"a.txt": "1"})
     remote = bare_remote(repo)
     sha = git(repo, "rev-parse", "HEAD")
-    publish_note(repo, sha, Note(result={"n": 1}), remote="origin", ref=REF)
-    publish_note(repo, sha, Note(result={"n": 2}), remote="origin", ref=REF)
+    publish_note(repo, sha, SignedResult(document={"n": 1}), remote="origin", ref=REF)
+    publish_note(repo, sha, SignedResult(document={"n": 2}), remote="origin", ref=REF)
     other = clone(remote, tmp_path / "other")
-    assert fetch_note(other, sha, remote="origin", ref=REF) == Note(result={"n": 2})
+    assert fetch_note(other, sha, remote="origin", ref=REF) == SignedResult(document={"n": 2})
 
 
 def test_unreachable_remote_is_a_delivery_error(make_repo: Callable[..., Path]) -> None:
@@ -103,6 +110,6 @@ def test_unreachable_remote_is_a_delivery_error(make_repo: Callable[..., Path]) 
     git(repo, "remote", "add", "origin", str(repo.parent / "nowhere.git"))
     sha = git(repo, "rev-parse", "HEAD")
     with pytest.raises(DeliveryError, match="could not push refs/notes/localci to origin"):
-        publish_note(repo, sha, Note(result={}), remote="origin", ref=REF)
+        publish_note(repo, sha, SignedResult(document={}), remote="origin", ref=REF)
     # The note is kept locally, to be pushed later.
     assert gitrepo.read_note(repo, REF, sha) is not None

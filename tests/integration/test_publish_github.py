@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from localci.attest.signed import SignedResult
 from localci.config.loader import PublishConfig
 from localci.errors import EXIT_DELIVERY
 from localci.publish.deliver import (
@@ -28,9 +29,8 @@ from localci.publish.deliver import (
     drain_spool,
     publish,
 )
-from localci.publish.notes import Note
 from localci.publish.payloads import MAX_OUTPUT_BYTES, TRUNCATION_MARKER, embedded_note
-from localci.publish.spool import list_entries, new_entry, spool
+from localci.publish.spool import SpoolTarget, list_entries, new_entry, spool
 from localci.result.digest import sha256_hex
 from localci.result.model import (
     CoverageMetrics,
@@ -210,8 +210,8 @@ def rich_result(sha: str) -> Result:
     return make_result(sha, stage("build"), tests, coverage, lint)
 
 
-def note_of(result: Result) -> Note:
-    return Note(result=result_to_dict(result))
+def note_of(result: Result) -> SignedResult:
+    return SignedResult(document=result_to_dict(result))
 
 
 # --- the world a test posts into -------------------------------------------------------
@@ -656,17 +656,16 @@ def test_budget_exhausted_via_cli_then_post_pending_drains_once(
     assert again.code == 5, again.err
     assert json.loads(path.read_text())["attempts"] == 2
     # The entry is removed only once GitHub holds the Check Run.
-    import localci.publish.deliver
+    from localci.publish.spool import remove_entry as real_remove
 
     seen_at_removal: list[int] = []
-    real_remove = localci.publish.deliver.remove_entry
 
     def remove(store: Store, entry: Any) -> None:
         [run] = github_double.check_runs(REPO, sha)
         seen_at_removal.append(len(run.annotations))
         real_remove(store, entry)
 
-    monkeypatch.setattr(localci.publish.deliver, "remove_entry", remove)
+    monkeypatch.setattr("localci.publish.deliver.remove_entry", remove)
     drained = cli("post", "--pending", cwd=repo, env=env)
     assert drained.code == 0, drained.err
     assert "check_run: delivered: Check Run 'localci' created" in drained.err
@@ -911,8 +910,16 @@ def test_a_crash_while_spooling_leaves_no_half_written_entry(
 ) -> None:
     store = Store(tmp_path)
     sha = fake_sha("spool")
-    note = {"result": result_to_dict(make_result(sha)), "bundle": None}
-    first = new_entry("github", sha, "unreachable", "first error", {"repo": REPO}, note)
+    note = SignedResult(document=result_to_dict(make_result(sha)))
+    target = SpoolTarget(
+        repo=REPO,
+        api_url="https://api.github.com",
+        remote="origin",
+        notes_ref="refs/notes/localci",
+        check_name="localci",
+        status_context="localci",
+    )
+    first = new_entry("github", sha, "unreachable", "first error", target, note)
     path = spool(store, first)
     before = path.read_bytes()
 
@@ -923,7 +930,7 @@ def test_a_crash_while_spooling_leaves_no_half_written_entry(
     with pytest.raises(OSError, match="No space left"):
         spool(store, replace(first, last_error="second error"))
     with pytest.raises(OSError, match="No space left"):
-        spool(store, new_entry("notes", sha, "unreachable", "x", {"repo": REPO}, note))
+        spool(store, new_entry("notes", sha, "unreachable", "x", target, note))
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [p.name for p in store.spool.iterdir()] == [path.name]  # no temp file left over

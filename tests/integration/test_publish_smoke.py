@@ -93,7 +93,7 @@ def test_personal_token_posts_a_status_and_spools_unknown_commits(
     assert not list((repo / ".localci" / "spool").glob("*.json"))
 
 
-def test_a_plain_run_delivers_what_was_spooled(
+def test_only_publishing_delivers_what_was_spooled(
     unpushed: Unpushed,
     cli: Callable[..., CliResult],
     github_double: GitHubDouble,
@@ -101,8 +101,14 @@ def test_a_plain_run_delivers_what_was_spooled(
     repo, sha, env = unpushed
     assert cli("run", "--post-results", cwd=repo, env=env).code == 0
     github_double.add_commits("octo/demo", sha)
-    later = cli("run", cwd=repo, env=env)  # no --post-results: only the spool goes out
+    requests = len(github_double.requests)
+    later = cli("run", cwd=repo, env=env)  # a plain run never sends the spool
     assert later.code == 0, later.err
-    assert "status: delivered" in later.err
+    assert "status: delivered" not in later.err
+    assert len(github_double.requests) == requests
+    assert len(list((repo / ".localci" / "spool").glob("*.json"))) == 1
+    published = cli("run", "--post-results", cwd=repo, env=env)  # publishing does
+    assert published.code == 0, published.err
+    assert "status: delivered" in published.err
     assert github_double.combined_state("octo/demo", sha) == "success"
     assert not list((repo / ".localci" / "spool").glob("*.json"))

@@ -17,6 +17,7 @@ from sigstore import oidc
 from sigstore._internal.fulcio.client import ExpiredCertificate, FulcioClientError
 from sigstore.errors import Error as SigstoreError
 from sigstore.errors import NetworkError
+from sigstore.verify import Verifier
 
 from localci.attest import signing as attest
 from localci.attest.signing import (
@@ -444,7 +445,7 @@ def test_verified_payload_must_be_an_in_toto_statement(
     payload: bytes,
     reason: str,
 ) -> None:
-    monkeypatch.setattr(attest.Verifier, "verify_dsse", lambda *_: (payload_type, payload))
+    monkeypatch.setattr(Verifier, "verify_dsse", lambda *_: (payload_type, payload))
     with pytest.raises(VerificationError, match=reason):
         _verify(signed.bundle_json, sigstore_double)
 

@@ -8,6 +8,7 @@ import pytest
 
 from localci.config.loader import (
     DEFAULT_CONFIG_YAML,
+    Config,
     ConfigSource,
     find_config,
     load_config,
@@ -19,7 +20,7 @@ from localci.errors import ConfigError
 STAGE = "stages:\n  - name: unit\n    run: [echo, hi]\n"
 
 
-def parse(text: str, display: str = ".localci.yml") -> object:
+def parse(text: str, display: str = ".localci.yml") -> Config:
     return parse_config(ConfigSource(kind="yaml", display=display, text=text))
 
 
@@ -100,7 +101,7 @@ def test_empty_file() -> None:
 def test_string_run_requires_shell() -> None:
     assert "needs `shell: true`" in error_of("stages:\n  - name: a\n    run: make test\n")
     config = parse("stages:\n  - name: a\n    run: make test\n    shell: true\n")
-    assert config.stages[0].run == "make test"  # type: ignore[attr-defined]
+    assert config.stages[0].run == "make test"
 
 
 def test_needs_must_name_a_stage_and_suggest() -> None:

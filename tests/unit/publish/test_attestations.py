@@ -30,7 +30,7 @@ def test_the_newest_result_for_the_commit_with_its_test_result() -> None:
     vsa = bundle(VSA_PREDICATE_TYPE, {"verificationResult": "PASSED"})
     note = note_from_bundles(COMMIT, [vsa, other_tests, newest, tests, older])
     assert note is not None
-    assert note.result == {"git": {"commit": COMMIT}, "run_id": "new"}
+    assert note.document == {"git": {"commit": COMMIT}, "run_id": "new"}
     assert note.bundle == newest
     assert note.test_result_bundle == tests
 

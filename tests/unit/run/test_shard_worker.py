@@ -129,7 +129,7 @@ def test_shards_merge_into_the_unsharded_reports(
     outcomes = [run_shard(s, archive) for s in specs]
     assert check_manifests(specs, outcomes) is None
     assert merged_outcome(specs, outcomes, 1.0).exit_code == 1
-    assert sum(int(o.manifest["selected"]) for o in outcomes if o.manifest) == 6 * 2 + 2
+    assert sum(int(str(o.manifest["selected"])) for o in outcomes if o.manifest) == 6 * 2 + 2
     merge_junit([o.report for o in outcomes if o.report], tmp_path / "merged.xml")
     # The unsharded run, in a checkout of the same commit.
     whole = tmp_path / "whole"

@@ -364,7 +364,8 @@ def test_default_clock_is_now() -> None:
 def test_public_api_is_callable_in_every_import_order() -> None:
     """`localci.verify(...)` works although importing the submodule `localci.verifier.check`
     rebinds the package attribute to the module (it forwards to verify_result)."""
-    assert localci.verifier.check is verify_module  # the submodule is imported by now
+    package: Any = localci
+    assert package.verifier.check is verify_module  # the submodule is imported by now
     doc = make_doc()
     verdict = localci.verify(
         result_doc=doc,
