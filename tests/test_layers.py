@@ -3,8 +3,8 @@ modules allowed to touch processes, git and the terminal are the only ones that 
 
 Layers, low to high (``docs/architecture.md``): foundations (``errors``, ``proc``, ``git``,
 ``fsutil``, ``redact``, ``schemas``) < ``result`` < ``config`` < ``reports`` < ``run`` <
-``attest`` < ``publish`` < ``verifier`` < ``hooks`` < ``cli``. Every import counts, also
-those inside functions and under ``TYPE_CHECKING``.
+``attest`` < ``publish`` < ``context`` < ``verifier`` < ``hooks`` < ``cli``. Every
+import counts, also those inside functions and under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ LAYERS = (
     ("run",),
     ("attest",),
     ("publish",),
+    ("context",),
     ("verifier",),
     ("hooks",),
     ("cli", "__main__"),

@@ -40,5 +40,7 @@ def load_context(
             return build_context(result, source="local", flaky=flaky)
     sha = gitrepo.resolve_commit(root, ref)
     fetched = fetch_result(root, sha, options())
-    result = validate_result_doc(dict(fetched.note.result), source=f"the {fetched.channel} result")
+    result = validate_result_doc(
+        dict(fetched.signed.document), source=f"the {fetched.channel} result"
+    )
     return build_context(result, source=fetched.channel, flaky=flaky)

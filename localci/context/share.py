@@ -69,7 +69,7 @@ def base_result(root: Path, base_sha: str | None, options: PublishOptions) -> Re
         return None
     try:
         fetched = fetch_result(root, base_sha, options)
-        return validate_result_doc(dict(fetched.note.result), source="the base result")
+        return validate_result_doc(dict(fetched.signed.document), source="the base result")
     except LocalciError:
         return None
 

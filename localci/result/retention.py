@@ -1,5 +1,5 @@
 """The retention sweep: what localci keeps in ``.localci/`` and git expires after
-``retention_days`` (default 14; DESIGN of the storage in :mod:`localci.result.store`).
+``retention_days`` (default 14; the storage layout: :mod:`localci.result.store`).
 
 ====================  ===========================================  =====================
 kind                  where                                        age
