@@ -24,7 +24,6 @@ The only module that imports PyGithub. Rules it follows (``docs/architecture.md`
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from localci.errors import DeliveryError, LocalciError, UsageError
 from localci.publish.channel import AwaitingPush
 from localci.publish.payloads import CheckRunPayload, StatusPayload
+from localci.publish.remotes import parse_repo_url, token_kind
 from localci.publish.retry import (
     CONNECT_TIMEOUT,
     CONNECT_WAITS,
@@ -69,8 +69,6 @@ __all__ = [
 
 DEFAULT_API_URL = "https://api.github.com"
 _T = TypeVar("_T")
-_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
-_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class NotOnGitHub(AwaitingPush):
@@ -110,39 +108,6 @@ class Posted:
     url: str | None
     id: int | None = None
     resumed: bool = False
-
-
-def token_kind(token: str | None) -> Literal["personal", "app", "unknown"]:
-    """``personal`` (``ghp_``, ``github_pat_``, ``gho_``, ``ghu_``: no Check Runs), ``app``
-    (``ghs_``: installation or Actions token), else ``unknown``. Prefixes: GitHub docs,
-    "About authentication to GitHub"."""
-    if token is None:
-        return "unknown"
-    if token.startswith(("ghp_", "github_pat_", "gho_", "ghu_")):
-        return "personal"
-    if token.startswith("ghs_"):
-        return "app"
-    return "unknown"
-
-
-def parse_repo_url(url: str) -> str | None:
-    """``owner/name`` from an https, ssh (``ssh://git@host/o/r.git``) or scp-like
-    (``git@host:o/r.git``) remote URL; ``None`` for anything else (a local path)."""
-    path: str | None = None
-    if _DRIVE.match(url):
-        return None  # a Windows path (C:/src/r.git), not scp-like host "C"; git reads it so
-    if "://" in url:
-        if url.startswith("file://"):
-            return None
-        path = url.split("://", 1)[1].split("/", 1)[1] if "/" in url.split("://", 1)[1] else None
-    else:
-        match = _SCP_LIKE.match(url)
-        if match and "/" not in match.group(1):
-            path = match.group(2)
-    if not path:
-        return None
-    parts = path.strip("/").removesuffix(".git").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 and all(parts[-2:]) else None
 
 
 class GitHubClient:
