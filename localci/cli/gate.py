@@ -107,4 +107,6 @@ def gate(
             click.echo(f"  {j.subject.label}: {j.conclusion} ({j.reason})", err=True)
             if j.verdict is not None:
                 print_checks(j.verdict, err=True)
+        for note in o.notes:
+            click.echo(f"  {note}", err=True)
     sys.exit(ran.exit_code if mirror else 0)

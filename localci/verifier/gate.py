@@ -8,10 +8,13 @@ request comment, hooks in after :func:`decide`):
 2. :func:`decide`: :func:`~localci.verifier.judge.judge` each one and take the strictest
    conclusion (``failure`` > ``action_required`` > ``success``);
 3. :func:`attest` (with ``--attest``): sign each verdict as a SLSA VSA and store it;
-4. :func:`~localci.verifier.gate_report.gate_payload`: the Check Run's content;
+4. :func:`~localci.verifier.gate_report.gate_payload`: the Check Run's content, with
+   annotations only where the change is (``publish.annotations``);
 5. :func:`post`: create the Check Run (default name ``localci / verify``) with the
    credentials given: the user's own GitHub App in the verifier workflow
-   (docs/threat-model.md explains why not the Actions token).
+   (docs/threat-model.md explains why not the Actions token);
+6. :func:`share`: for a pull request event, the PR summary comment (with deltas against
+   the base's result) and ``$GITHUB_STEP_SUMMARY``, best-effort.
 
 The policy always comes from a BASE commit, never from the change under test; nothing
 from the change is executed: git only reads objects.
@@ -35,6 +38,7 @@ from localci.errors import (
 )
 from localci.publish.deliver import PublishOptions, github_settings
 from localci.publish.payloads import CheckRunPayload
+from localci.result.model import Result
 from localci.verifier.check import Verdict
 from localci.verifier.gate_report import gate_payload
 from localci.verifier.judge import Conclusion, JudgeContext, Judgement, judge, strictest
@@ -51,6 +55,7 @@ __all__ = [
     "git_auth_env",
     "load_event",
     "post",
+    "share",
 ]
 
 DEFAULT_CHECK_NAME = "localci / verify"
@@ -83,6 +88,8 @@ class GateOutcome:
     conclusion: Conclusion
     judgements: tuple[Judgement, ...]
     url: str | None = None
+    notes: tuple[str, ...] = ()
+    """What else was done for the pull request (summary comment), or refused."""
 
     @property
     def reason(self) -> str:
@@ -149,9 +156,8 @@ def gate(request: GateRequest) -> GateRun:
         outcomes = [decide(request, t) for t in targets]
         if request.attest:
             outcomes = [attest(client, request, o) for o in outcomes]
-        return GateRun(
-            outcomes=tuple(post(client, request.check_name, o) for o in outcomes), note=note
-        )
+        posted = [post(client, request.check_name, o, root=request.root) for o in outcomes]
+        return GateRun(outcomes=tuple(share(client, request, o) for o in posted), note=note)
 
 
 def _target_request(request: GateRequest) -> TargetRequest:
@@ -221,15 +227,26 @@ def attest(client: Any, request: GateRequest, outcome: GateOutcome) -> GateOutco
     return replace(outcome, judgements=tuple(judged))
 
 
-def post(client: Any, check_name: str, outcome: GateOutcome) -> GateOutcome:
-    """Create the gating Check Run for ``outcome``; the outcome with its URL.
+def post(
+    client: Any, check_name: str, outcome: GateOutcome, *, root: Path | None = None
+) -> GateOutcome:
+    """Create the gating Check Run for ``outcome``; the outcome with its URL. With
+    ``root``, annotations are only where the change is (``publish.annotations``).
 
     :raises UsageError: when the credentials cannot write Check Runs.
     """
     from localci.publish.github import CheckRunsForbidden
+    from localci.verifier.gate_share import narrow_annotations
+
+    narrow = None
+    if root is not None:
+        where = root
+
+        def narrow(j: Judgement, result: Result) -> Result:
+            return narrow_annotations(where, j, result)
 
     payload: CheckRunPayload = gate_payload(
-        check_name, outcome.target, outcome.conclusion, outcome.judgements
+        check_name, outcome.target, outcome.conclusion, outcome.judgements, narrow=narrow
     )
     try:
         posted = client.post_check_run(payload)
@@ -243,6 +260,17 @@ def post(client: Any, check_name: str, outcome: GateOutcome) -> GateOutcome:
             "for pull requests from forks. See docs/threat-model.md.",
         ) from None
     return replace(outcome, url=posted.url)
+
+
+def share(client: Any, request: GateRequest, outcome: GateOutcome) -> GateOutcome:
+    """After the Check Run: for a pull request event, the summary comment and job summary
+    (:mod:`localci.verifier.gate_share`); the outcome with one note per thing done."""
+    from localci.verifier.gate_share import share_judgements
+
+    notes = share_judgements(
+        client, request.root, request.publish, outcome.target.event, outcome.judgements
+    )
+    return replace(outcome, notes=outcome.notes + notes)
 
 
 def load_event(path: Path | None) -> dict[str, Any]:

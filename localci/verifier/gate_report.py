@@ -9,6 +9,7 @@ the conclusion is not ``success``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from localci.publish.payloads import CheckRunPayload, annotations_for, text_for, truncate_bytes
@@ -48,9 +49,12 @@ def gate_payload(
     target: GateTarget,
     conclusion: Conclusion,
     judgements: tuple[Judgement, ...],
+    *,
+    narrow: Callable[[Judgement, Result], Result] | None = None,
 ) -> CheckRunPayload:
     """The Check Run for ``target``; ``external_id`` digests everything it states, so a
-    re-run with the same outcome resumes the same run instead of adding one."""
+    re-run with the same outcome resumes the same run instead of adding one. ``narrow``
+    filters the findings that become annotations (the summary and text keep them all)."""
     title = title_for(conclusion, judgements, target.problem)
     lines = [f"**{title}**", "", f"Commit `{target.head}` ({target.event})."]
     if target.problem is not None:
@@ -59,7 +63,9 @@ def gate_payload(
         lines += ["", *_section(judgement)]
     if conclusion == "action_required":
         lines += ["", NEXT_STEPS]
-    worst = _worst_trusted(judgements) if conclusion != "success" else None
+    worst_j = _worst_trusted(judgements) if conclusion != "success" else None
+    worst = worst_j.verdict.result if worst_j is not None and worst_j.verdict else None
+    shown = narrow(worst_j, worst) if narrow and worst_j and worst else worst
     identity = {
         "head": target.head,
         "conclusion": conclusion,
@@ -78,7 +84,7 @@ def gate_payload(
         title=title[:255],
         summary=summary,
         text=_text(worst, judgements, summary),
-        annotations=annotations_for(worst) if worst is not None else (),
+        annotations=annotations_for(shown) if shown is not None else (),
     )
 
 
@@ -99,8 +105,8 @@ def _section(j: Judgement) -> list[str]:
     return lines
 
 
-def _worst_trusted(judgements: tuple[Judgement, ...]) -> Result | None:
-    """The result of the strictest judgement whose signature and subject verified."""
+def _worst_trusted(judgements: tuple[Judgement, ...]) -> Judgement | None:
+    """The strictest judgement whose signature and subject verified."""
     trusted = [
         j
         for j in judgements
@@ -108,8 +114,7 @@ def _worst_trusted(judgements: tuple[Judgement, ...]) -> Result | None:
         and j.verdict.result is not None
         and not ({"schema", "signature", "subject"} & {c.name for c in j.verdict.failed})
     ]
-    best = max(trusted, key=lambda j: RANK[j.conclusion], default=None)
-    return best.verdict.result if best is not None and best.verdict is not None else None
+    return max(trusted, key=lambda j: RANK[j.conclusion], default=None)
 
 
 def _text(worst: Result | None, judgements: tuple[Judgement, ...], summary: str) -> str:

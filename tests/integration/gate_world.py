@@ -25,7 +25,7 @@ from tests.conftest import REPO_ROOT, commit_all, git
 from tests.github_double import GitHubDouble, TokenKind, generate_app_key
 from tests.sigstore_double import SigstoreDouble
 
-__all__ = ["APP_ID", "CALC", "CONFIG", "REPO", "TESTS", "World", "make_world"]
+__all__ = ["APP_ID", "CALC", "CONFIG", "INSTALLATION_ID", "REPO", "TESTS", "World", "make_world"]
 
 REPO = "octo/demo"
 APP_ID = 424242

@@ -15,9 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from localci.context.summary import MARKER
 from tests.conftest import git
 from tests.github_double import GitHubDouble, TokenKind
-from tests.integration.gate_world import APP_ID, CALC, REPO, UNTESTED, World, make_world
+from tests.integration.gate_world import (
+    APP_ID,
+    CALC,
+    INSTALLATION_ID,
+    REPO,
+    TESTS,
+    UNTESTED,
+    World,
+    make_world,
+)
 from tests.sigstore_double import SigstoreDouble
 
 
@@ -218,3 +228,106 @@ def test_an_unusable_trust_root_posts_failure_with_the_reason(world: World) -> N
     run = world.verdict(head)
     assert run.conclusion == "failure"
     assert "could not verify the result" in run.output["summary"]
+
+
+def _app_may_comment(world: World) -> None:
+    """Re-install the gate's App with ``pull_requests: write`` (the summary comment)."""
+    world.github.add_installation(
+        APP_ID,
+        INSTALLATION_ID,
+        account="octo",
+        repos=[REPO],
+        permissions={
+            "checks": "write",
+            "contents": "read",
+            "metadata": "read",
+            "pull_requests": "write",
+        },
+    )
+
+
+def test_a_pull_request_gets_one_summary_comment_updated_in_place(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _app_may_comment(world)
+    job_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
+    head = world.commit({"calc.py": CALC + "\n# reviewed\n"}, "a change")
+    world.push("feature")
+    world.open_pull(1, head, "main")
+    for _ in range(2):
+        out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"))
+        assert out.returncode == 0, out.stderr
+        assert "summary comment: http" in out.stderr
+    comments = world.github.comments(REPO, 1)
+    assert len(comments) == 1  # found again by its hidden marker, updated in place
+    assert comments[0].body.startswith(MARKER)
+    assert head[:12] in comments[0].body
+    assert MARKER in job_summary.read_text(encoding="utf-8")
+
+
+def test_a_refused_comment_is_a_note_and_an_untrusted_result_is_never_commented(
+    world: World,
+) -> None:
+    head = world.commit({"calc.py": CALC + "\n# reviewed\n"}, "a change")
+    world.push("feature")
+    world.open_pull(1, head, "main")
+    out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"))
+    assert out.returncode == 0, out.stderr  # the App may not comment: still gated
+    assert world.verdict(head).conclusion == "success"
+    assert "summary comment not posted" in out.stderr
+    _app_may_comment(world)
+    forged = world.commit({"calc.py": CALC + "\n# unsigned\n"}, "no result")
+    world.push_plain("HEAD:refs/heads/feature")
+    world.open_pull(2, forged, "main")
+    out = world.run_workflow("pull_request_target", world.pull_event(2, forged, "main"))
+    assert out.returncode == 0, out.stderr
+    assert world.github.comments(REPO, 2) == []
+
+
+_LINT = """\
+  - name: lint
+    kind: lint
+    run: ["{python}", "-m", "ruff", "check", "--no-cache", "--exit-zero",
+          "--output-format=json", "--output-file={reports}/ruff.json", "."]
+    report: {format: ruff-json, path: "{reports}/ruff.json"}
+    max_findings: 10
+verify:
+"""
+
+
+def _with_lint(world: World, min_percent: int, extra: str = "") -> str:
+    return world.config(min_percent, extra).replace("verify:\n", _LINT, 1)
+
+
+def test_annotations_are_only_where_the_pull_request_changed(world: World) -> None:
+    # Two bases with an unused import and min_percent 90; the second annotates everything.
+    lax = {"calc.py": "import os\n" + CALC, ".localci.yml": _with_lint(world, 90)}
+    world.commit(lax, "an unused import", branch="lax")
+    world.push_plain("HEAD:refs/heads/lax")
+    every = _with_lint(world, 90, "publish:\n  annotations: all\n")
+    world.commit({".localci.yml": every}, "annotate all", branch="lax-all")
+    world.push_plain("HEAD:refs/heads/lax-all")
+    git(world.dev, "fetch", "-q", "origin")
+    git(world.dev, "checkout", "-q", "-B", "feature", "origin/lax")
+    # The head adds untested code in a new file under its own lower threshold: calc.py,
+    # the file with the finding, is untouched by the pull request.
+    untested = {
+        "extra.py": UNTESTED,
+        "tests/test_calc.py": "import extra  # noqa: F401\n" + TESTS,
+        ".localci.yml": _with_lint(world, 10),
+    }
+    head = world.commit(untested, "untested code")
+    world.push("feature")
+    world.open_pull(1, head, "lax")
+    out = world.run_workflow("pull_request_target", world.pull_event(1, head, "lax"))
+    assert out.returncode == 0, out.stderr
+    run = world.verdict(head)
+    assert run.conclusion == "failure"
+    assert "is below min_percent 90" in run.output["summary"]
+    assert not [a for a in run.annotations if a["path"] == "calc.py"]
+    moved = world.pull_event(1, head, "lax-all", action="edited", changes={"base": {}})
+    world.open_pull(1, head, "lax-all")
+    assert world.run_workflow("pull_request_target", moved).returncode == 0
+    last = world.verdict(head)
+    assert [a for a in last.annotations if a["path"] == "calc.py"]
