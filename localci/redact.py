@@ -293,14 +293,18 @@ def printable(text: str) -> str:
 
 
 def scrub(doc: Any, redact: Callable[[str], str], *, keep: Iterable[str] = ()) -> Any:
-    """A copy of the JSON-like ``doc`` with ``redact`` applied to every string value and
-    list item, except the values of keys named in ``keep`` (identifiers that must stay
-    exact: a stage's ``name``, a commit sha)."""
+    """A copy of the JSON-like ``doc`` with ``redact`` applied to every string value, list
+    item and mapping key (a key can be data: the inventory maps test ids to outcomes),
+    except the values of keys named in ``keep`` (identifiers that must stay exact: a
+    stage's ``name``, a commit sha)."""
     kept = frozenset(keep)
     if isinstance(doc, str):
         return redact(doc)
     if isinstance(doc, Mapping):
-        return {k: v if k in kept else scrub(v, redact, keep=kept) for k, v in doc.items()}
+        return {
+            (k if k in kept else redact(k)): v if k in kept else scrub(v, redact, keep=kept)
+            for k, v in doc.items()
+        }
     if isinstance(doc, (list, tuple)):
         return [scrub(v, redact, keep=kept) for v in doc]
     return doc
