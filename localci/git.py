@@ -33,16 +33,20 @@ __all__ = [
     "hooks_dir",
     "list_worktrees",
     "notes_plan",
+    "ignored_paths",
     "remote_get_url",
     "remove_worktree",
     "repo_root",
+    "reset_checkout",
     "resolve_commit",
     "scrub_url",
+    "shared_clone",
     "show_file",
     "tracked_files",
     "tree_of",
     "tree_of_directory",
     "tree_size",
+    "tracked_changes",
 ]
 
 # Variables that point git at one repository; a hook inherits them (githooks(5)).
@@ -276,6 +280,49 @@ def scrub_url(url: str) -> str:
 def scrub_text(text: str) -> str:
     """Remove URL credentials anywhere in ``text`` (git echoes remote URLs in errors)."""
     return _CREDENTIALS.sub("", text)
+
+
+def tracked_changes(root: Path) -> dict[str, str]:
+    """Tracked files of the work tree at ``root`` whose content differs from ``HEAD``:
+    POSIX path relative to ``root`` -> blob id of the current content (``"-"``: deleted).
+    """
+    out = git(root, "diff", "--name-only", "--no-renames", "-z", "HEAD")
+    names = [n for n in out.split("\0") if n]
+    present = [n for n in names if (root / n).is_file()]
+    changes = dict.fromkeys(names, "-")
+    if present:
+        ids = git(root, "hash-object", "--", *present).splitlines()
+        changes.update(zip(present, ids, strict=True))
+    return changes
+
+
+def ignored_paths(root: Path) -> list[str]:
+    """Git-ignored files and folders in the work tree at ``root`` (folders end in ``/``
+    and are not listed inside), relative POSIX paths."""
+    out = git(root, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z")
+    return [n for n in out.split("\0") if n]
+
+
+def shared_clone(root: Path, path: Path) -> None:
+    """A clone of the repository at ``root`` at ``path`` that borrows its objects
+    (``git clone --shared``: nothing is copied) and checks nothing out.
+
+    :raises GitError: when git refuses.
+    """
+    git(root, "clone", "--shared", "--no-checkout", "--quiet", str(root), str(path))
+
+
+def reset_checkout(path: Path, commit: str) -> list[str]:
+    """Make the checkout at ``path`` exactly ``commit``: tracked files reset, every
+    untracked and ignored file removed. Returns the paths whose content changed
+    (relative, POSIX), for callers that keep caches keyed by file.
+
+    :raises GitError: when git refuses (e.g. the object is missing).
+    """
+    changed = git(path, "diff", "--name-only", "--no-renames", "-z", commit)
+    git(path, "checkout", "--detach", "--force", "--quiet", commit)
+    git(path, "clean", "-ffdxq")
+    return [n for n in changed.split("\0") if n]
 
 
 def add_worktree(root: Path, commit: str, path: Path) -> None:

@@ -91,8 +91,11 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "XDG_DATA_HOME": str(home / "data"),
             "XDG_CONFIG_HOME": str(home / "config"),
             "NO_COLOR": "1",
+            # Kept checkouts (localci.run.reuse) go to the session's temp folder.
+            "LOCALCI_WORKTREE_DIR": str(home / "worktrees"),
         }
     )
+    (home / "worktrees").mkdir(exist_ok=True)
     for name in (
         "GITHUB_TOKEN",
         "GH_TOKEN",

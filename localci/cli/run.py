@@ -30,6 +30,12 @@ __all__ = ["run"]
     default=None,
     help="Stages to run at once [default: CPU count].",
 )
+@click.option(
+    "--python",
+    "python",
+    help="The project's Python for {python} (a path or a command) [default: config "
+    "`python:`, VIRTUAL_ENV, .venv/, then localci's own].",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop every stage at the first failure.")
 @click.option("--no-cache", is_flag=True, help="Run even if this tree already passed.")
 @click.option("--cache-failures", is_flag=True, help="Also re-use a cached failing result.")
@@ -60,6 +66,7 @@ def run(
     in_place: bool,
     rev: str,
     jobs: int | None,
+    python: str | None,
     fail_fast: bool,
     no_cache: bool,
     cache_failures: bool,
@@ -96,6 +103,7 @@ def run(
             in_place=in_place,
             jobs=jobs or os.cpu_count() or 1,
             fail_fast=fail_fast,
+            python=python,
             only=only,
             skip=skip,
             stream=verbose,

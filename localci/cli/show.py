@@ -25,4 +25,4 @@ def show(ref: str | None, as_json: bool) -> None:
         emit_json(doc)
     else:
         # A stored result may have come from elsewhere: no terminal control from it.
-        click.echo(printable(render_result(result)))
+        click.echo(printable(render_result(result, output=True)))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from localci.config.loader import Config, load_config
-from localci.git import repo_root
+from localci.config.loader import Config, find_config, find_config_at, load_config
+from localci.errors import LocalciError
+from localci.git import repo_root, resolve_commit
 
-__all__ = ["check_config", "effective_config"]
+__all__ = ["check_config", "effective_config", "isolated_config_note", "uncommitted_config"]
 
 
 def check_config(cwd: Path, explicit: Path | None = None) -> Config:
@@ -65,4 +66,52 @@ def effective_config(config: Config) -> dict[str, Any]:
         "cache": {"enabled": config.cache_enabled, "inputs": list(config.cache_inputs)},
         "retention_days": config.retention_days,
         "executor": dict(config.document.get("executor") or {"kind": "local"}),
+        "python": config.python,
     }
+
+
+def uncommitted_config(root: Path, commit: str) -> str | None:
+    """A sentence saying the work tree's configuration differs from ``commit``'s, which an
+    isolated run uses (with the file and what to do); ``None`` when they agree.
+
+    Never raises: a work-tree file that cannot be read is reported, not fatal.
+    """
+    committed = find_config_at(root, commit)
+    try:
+        local = find_config(root)
+    except LocalciError:
+        return None
+    if local.display == committed.display and local.text == committed.text:
+        return None
+    if local.display.startswith("<"):
+        what = f"{committed.display} is missing from the work tree"
+    elif committed.display != local.display:
+        what = f"{local.display} is not committed"
+    else:
+        what = f"{local.display} has uncommitted changes"
+    return (
+        f"{what}: an isolated run of {commit[:12]} uses "
+        f"{_described(committed.display)}. Commit it, or run with --in-place to use the "
+        "work tree's."
+    )
+
+
+def isolated_config_note(cwd: Path, rev: str = "HEAD") -> str:
+    """Which configuration an isolated ``localci run`` of ``rev`` uses, in one sentence.
+
+    :raises GitError: outside a repository or with no commits.
+    """
+    root = repo_root(cwd)
+    commit = resolve_commit(root, rev)
+    warning = uncommitted_config(root, commit)
+    if warning is not None:
+        return warning
+    return (
+        f"an isolated run of {commit[:12]} uses {_described(find_config_at(root, commit).display)}"
+    )
+
+
+def _described(display: str) -> str:
+    if display.startswith("<"):
+        return "the embedded default configuration"
+    return f"{display} as committed"

@@ -165,6 +165,7 @@ def _freeze(data: Mapping[str, Any], source: ConfigSource) -> Config:
         cache_enabled=cache.get("enabled", True),
         cache_inputs=tuple(cache.get("inputs", [])),
         retention_days=data.get("retention_days", 14),
+        python=data.get("python"),
     )
 
 

@@ -124,7 +124,8 @@ class Config:
 
     ``path`` is where it came from, relative to the repository root when inside it
     (``.localci.yml``, ``pyproject.toml``) or ``<default>``; ``sha256`` is the digest of
-    ``document`` as RFC 8785 canonical JSON, recorded in every result.
+    ``document`` as RFC 8785 canonical JSON, recorded in every result. ``python`` is
+    the configured interpreter for ``{python}`` (see :mod:`localci.run.interpreter`).
     """
 
     path: str
@@ -136,6 +137,7 @@ class Config:
     cache_enabled: bool = True
     cache_inputs: tuple[str, ...] = ()
     retention_days: int = 14
+    python: str | None = None
 
     def stage(self, name: str) -> StageConfig | None:
         """The stage called ``name``, or ``None``."""

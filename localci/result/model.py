@@ -33,6 +33,7 @@ __all__ = [
     "StageStatus",
     "TestCounts",
     "ThresholdOutcome",
+    "WorkspaceInfo",
     "result_from_dict",
     "result_to_dict",
     "stage_from_dict",
@@ -235,11 +236,30 @@ class StageResult:
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerInfo:
-    """Where the run happened: ``os`` (``platform.platform()``), ``python`` (version)."""
+    """Where the run happened: ``os`` (``platform.platform()``), ``python`` (the version
+    of the interpreter that ran the stages, as it reports itself), ``interpreter`` (which
+    one: a label such as ``.venv/bin/python`` or ``$VIRTUAL_ENV/bin/python``, never an
+    absolute local path) and ``interpreter_source`` (the rule that chose it: ``--python``,
+    ``config``, ``VIRTUAL_ENV``, ``.venv`` or ``localci``)."""
 
     os: str
     python: str
     localci_version: str
+    interpreter: str | None = None
+    interpreter_source: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceInfo:
+    """Where the stages ran: ``mode`` ``isolated`` (a clean worktree of the commit) or
+    ``in-place`` (the work tree, where git-ignored files can change a run; such a result
+    never satisfies the verifier). ``ignored`` lists the git-ignored files and folders of
+    an in-place run that could influence it (``conftest.py``, ``.env``, ``build/``; at
+    most 100), ``ignored_total`` their real count."""
+
+    mode: Literal["isolated", "in-place"]
+    ignored: tuple[str, ...] = ()
+    ignored_total: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,6 +299,7 @@ class Result:
     partial: bool = False
     cached_from: CacheOrigin | None = None
     config_committed: bool | None = None
+    workspace: WorkspaceInfo | None = None
     schema: str = RESULT_SCHEMA_ID
     schema_version: str = RESULT_SCHEMA_VERSION
 
@@ -375,12 +396,19 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "conclusion": result.conclusion,
         "partial": result.partial,
         "git": dict(vars(result.git)),
-        "runner": dict(vars(result.runner)),
+        "runner": _drop_none(dict(vars(result.runner))),
         "config": _config_to_dict(result),
         "stages": [_stage_to_dict(s) for s in result.stages],
     }
     if result.cached_from is not None:
         doc["cached_from"] = dict(vars(result.cached_from))
+    if result.workspace is not None:
+        ws = result.workspace
+        doc["workspace"] = {
+            "mode": ws.mode,
+            "ignored": list(ws.ignored),
+            "ignored_total": ws.ignored_total,
+        }
     return doc
 
 
@@ -445,6 +473,17 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         config_committed=data["config"].get("committed"),
         stages=tuple(_stage_from_dict(s) for s in data["stages"]),
         cached_from=CacheOrigin(**data["cached_from"]) if data.get("cached_from") else None,
+        workspace=_workspace_from_dict(data.get("workspace")),
+    )
+
+
+def _workspace_from_dict(data: Mapping[str, Any] | None) -> WorkspaceInfo | None:
+    if data is None:
+        return None
+    return WorkspaceInfo(
+        mode=data["mode"],
+        ignored=tuple(data.get("ignored", ())),
+        ignored_total=data.get("ignored_total", 0),
     )
 
 

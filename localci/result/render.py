@@ -10,6 +10,8 @@ from localci.result.model import Finding, Result, StageResult
 __all__ = ["metrics_summary", "render_result"]
 
 _FINDINGS_SHOWN = 10
+_TAIL_SHOWN = 20
+"""Output lines shown per failed stage; the result keeps up to 200, the log all."""
 
 
 def metrics_summary(stage: StageResult) -> str:
@@ -51,8 +53,19 @@ def _finding_line(f: Finding) -> str:
     return f"      {head}{rule}: {first}"
 
 
-def render_result(result: Result) -> str:
-    """A table of stages and, for each failed stage, its reason and first findings."""
+def _tail_lines(stage: StageResult) -> list[str]:
+    """The last lines of a stage's output (already redacted), indented under it."""
+    if not stage.log_tail:
+        return []
+    tail = stage.log_tail.rstrip("\n").splitlines()[-_TAIL_SHOWN:]
+    head = f"      --- last {len(tail)} lines of {stage.name}'s output ---"
+    return [head, *(f"      | {line}" for line in tail)]
+
+
+def render_result(result: Result, *, output: bool = False) -> str:
+    """A table of stages and, for each stage that failed, errored or timed out, its
+    reason, first findings and, with ``output`` (``localci show``), the last lines of its
+    output (``localci run`` has printed them as the stage ended)."""
     g = result.git
     lines = [
         f"commit {g.commit}"
@@ -67,10 +80,11 @@ def render_result(result: Result) -> str:
         lines.append(f"  {s.name:<16} {s.status:<10} {s.duration:>6.1f}s  {metrics_summary(s)}")
         if s.status != "passed" and s.reason:
             lines.append(f"      {s.reason}")
-        if s.status in ("failed", "error"):
+        if s.status in ("failed", "error", "timed_out"):
             lines += [_finding_line(f) for f in s.findings[:_FINDINGS_SHOWN]]
             if s.findings_total > _FINDINGS_SHOWN:
                 lines.append(f"      ... and {s.findings_total - _FINDINGS_SHOWN} more")
+            lines += _tail_lines(s) if output else []
     partial = " (partial run)" if result.partial else ""
     lines += ["", f"conclusion: {result.conclusion}{partial}"]
     return "\n".join(lines)

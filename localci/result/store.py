@@ -6,6 +6,8 @@ Layout::
     .localci/runs/<run-id>/          stage logs (<stage>.log), reports/, result.json
     .localci/results/<sha>.json      the latest result for a commit, as RFC 8785 canonical
                                      JSON: the exact bytes whose sha256 is signed
+    .localci/results/<sha>.partial.json   a partial run's (--stage/--skip), beside it
+    .localci/results/<sha>.in-place.json  an --in-place run's (clean or dirty), beside it
     .localci/results/<sha>.sigstore.json   its Sigstore bundle, when signed
     .localci/spool/                  posts not yet delivered
     .localci/flaky.json              flaky-test history (:mod:`localci.result.flaky`)
@@ -31,7 +33,14 @@ from localci.result.digest import canonical_json
 from localci.result.model import Result, result_from_dict, result_to_dict
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
-__all__ = ["Store", "load_result_file", "new_run_id", "read_result_json", "utc_now"]
+__all__ = [
+    "Store",
+    "load_result_file",
+    "new_run_id",
+    "read_result_json",
+    "result_variant",
+    "utc_now",
+]
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -78,6 +87,15 @@ def load_result_file(path: Path) -> tuple[Result, dict[str, Any]]:
     """
     doc = read_result_json(path)
     return validate_result_doc(doc, source=str(path)), doc
+
+
+def result_variant(result: Result) -> str | None:
+    """``partial``, ``in-place`` or ``None`` (a full run in a clean worktree)."""
+    if result.partial:
+        return "partial"
+    if result.git.dirty or (result.workspace is not None and result.workspace.mode == "in-place"):
+        return "in-place"
+    return None
 
 
 @dataclass(frozen=True)
@@ -129,8 +147,14 @@ class Store:
     def run_dir(self, run_id: str) -> Path:
         return self.runs / run_id
 
-    def result_path(self, sha: str) -> Path:
-        return self.results / f"{sha}.json"
+    def result_path(self, sha: str, variant: str | None = None) -> Path:
+        """``results/<sha>.json``, or ``results/<sha>.<variant>.json`` beside it."""
+        return self.results / (f"{sha}.{variant}.json" if variant else f"{sha}.json")
+
+    def path_for(self, result: Result) -> Path:
+        """Where ``result`` is stored: partial and in-place results never take the place
+        of the commit's full, isolated result."""
+        return self.result_path(result.git.commit, result_variant(result))
 
     def bundle_path(self, sha: str) -> Path:
         return self.results / f"{sha}.sigstore.json"
@@ -159,9 +183,11 @@ class Store:
         self.ensure()
         if run_dir is not None:
             atomic_write_json(run_dir / "result.json", doc)
-        for stale in self.bundle_paths(result.git.commit):
-            stale.unlink(missing_ok=True)
-        atomic_write_bytes(self.result_path(result.git.commit), canonical_json(doc))
+        target = self.path_for(result)
+        stem = target.name.removesuffix(".json")
+        for suffix in (".sigstore.json", ".test-result.sigstore.json"):
+            target.with_name(stem + suffix).unlink(missing_ok=True)
+        atomic_write_bytes(target, canonical_json(doc))
         return doc
 
     def find_result(self, ref: str | None) -> Path:

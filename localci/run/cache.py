@@ -4,10 +4,11 @@ The key is the sha256 of the RFC 8785 canonical JSON of:
 
 - the commit's tree sha (same content, any commit: a rebase, an amended message);
 - the effective configuration's digest and the localci version;
-- a fingerprint of the tool environment: Python version and implementation, platform,
-  every installed distribution with its version (``importlib.metadata``), and the values
-  of the environment variables the configuration declares as inputs (``cache.inputs``
-  and each stage's ``inputs``).
+- a fingerprint of the tool environment: the project interpreter's label, version and
+  implementation and every distribution installed for it with its version (as that
+  interpreter's ``importlib.metadata`` lists them), the platform, and the values of the
+  environment variables the configuration declares as inputs (``cache.inputs`` and each
+  stage's ``inputs``).
 
 A hit that passed is re-used, re-bound to the current commit. A failing result is only
 served with ``cache_failures``. When any input cannot be computed the cache is bypassed
@@ -30,6 +31,7 @@ from localci.config.loader import Config
 from localci.fsutil import atomic_write_json
 from localci.result.digest import sha256_hex
 from localci.result.model import Result
+from localci.run.interpreter import InterpreterFacts
 
 __all__ = ["CacheKey", "cache_key", "environment_fingerprint", "lookup", "store"]
 
@@ -54,20 +56,34 @@ def _distributions() -> list[str]:
     return sorted(found)
 
 
-def environment_fingerprint(env_names: tuple[str, ...], env: Mapping[str, str]) -> dict[str, Any]:
-    """The tool environment as plain data (see the module docstring)."""
+def environment_fingerprint(
+    env_names: tuple[str, ...],
+    env: Mapping[str, str],
+    python: InterpreterFacts | None = None,
+    interpreter: str | None = None,
+) -> dict[str, Any]:
+    """The tool environment as plain data (see the module docstring); without ``python``,
+    the interpreter running localci stands in."""
     return {
-        "python": platform.python_version(),
-        "implementation": sys.implementation.name,
-        "executable": sys.executable,
+        "python": python.version if python else platform.python_version(),
+        "implementation": python.implementation if python else sys.implementation.name,
+        "executable": interpreter or sys.executable,
         "platform": platform.platform(),
-        "distributions": _distributions(),
+        "distributions": list(python.distributions) if python else _distributions(),
         "inputs": {name: env.get(name) for name in sorted(set(env_names))},
     }
 
 
-def cache_key(tree: str, config: Config, env: Mapping[str, str] | None = None) -> CacheKey:
-    """The key for running ``config`` on ``tree`` in this environment.
+def cache_key(
+    tree: str,
+    config: Config,
+    env: Mapping[str, str] | None = None,
+    *,
+    python: InterpreterFacts | None = None,
+    interpreter: str | None = None,
+) -> CacheKey:
+    """The key for running ``config`` on ``tree`` with the project interpreter whose
+    self-description is ``python`` (labelled ``interpreter``).
 
     :raises Exception: whatever fails while fingerprinting; callers fail open.
     """
@@ -76,7 +92,9 @@ def cache_key(tree: str, config: Config, env: Mapping[str, str] | None = None) -
         "tree": tree,
         "config_sha256": config.sha256,
         "localci_version": __version__,
-        "environment": environment_fingerprint(names, os.environ if env is None else env),
+        "environment": environment_fingerprint(
+            names, os.environ if env is None else env, python, interpreter
+        ),
     }
     return CacheKey(digest=sha256_hex(inputs), inputs=inputs)
 
@@ -99,12 +117,16 @@ def lookup(root: Path, key: CacheKey, *, failures: bool = False) -> dict[str, An
         return None
     if doc.get("conclusion") != "success" and not failures:
         return None
+    if doc.get("partial") or (doc.get("workspace") or {}).get("mode") == "in-place":
+        return None
     return doc
 
 
 def store(root: Path, key: CacheKey, result: Result, doc: Mapping[str, Any]) -> bool:
-    """Remember ``doc`` under ``key`` when it may be re-used: complete and clean."""
-    if result.partial or result.git.dirty or result.conclusion == "cancelled":
+    """Remember ``doc`` under ``key`` when it may be re-used: complete, clean and isolated
+    (an ``--in-place`` run can be changed by git-ignored files, so it is never cached)."""
+    in_place = result.workspace is not None and result.workspace.mode == "in-place"
+    if result.partial or result.git.dirty or in_place or result.conclusion == "cancelled":
         return False
     atomic_write_json(_path(root, key), dict(doc))
     return True

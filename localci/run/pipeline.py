@@ -2,11 +2,11 @@
 
 :func:`execute` is the whole flow, one typed step per line::
 
-    locate      RunOptions                 -> Target      repository, commit, store
-    prepare     Target                     -> Plan        config, stages, git facts, cache key
-    from_cache  Plan                       -> RunOutcome | None   a re-usable result
-    run_stages  Plan                       -> Ran         stages in a workspace
-    record      Plan, Ran                  -> RunOutcome  the result, stored and cached
+    locate      RunOptions  -> Target             repository, commit, store
+    prepare     Target      -> Plan               config, stages, interpreter, cache key
+    from_cache  Plan        -> RunOutcome | None  a re-usable result
+    run_stages  Plan        -> Ran                stages in a workspace, tracked files kept
+    record      Plan, Ran   -> RunOutcome         the result, stored and cached
 
 Each step is a plain function of its input; none keeps state between runs.
 """
@@ -18,13 +18,12 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from localci import __version__
 from localci import git as gitrepo
-from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
+from localci.config.check import uncommitted_config
+from localci.config.loader import Config, find_config_at, load_config, parse_config
 from localci.errors import LocalciError, UsageError
 from localci.redact import Redactor, local_paths, scrub
 from localci.result.flaky import flaky_ids, record_flaky
@@ -36,14 +35,19 @@ from localci.result.model import (
     StageResult,
     stage_from_dict,
     stage_to_dict,
+    WorkspaceInfo,
 )
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
-from localci.run.schedule import Cancellation, conclude, schedule, select_stages
+from localci.run.guard import TreeGuard
+from localci.run.interpreter import Interpreter, InterpreterFacts, probe, resolve_interpreter
+from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Target
+from localci.run.project import with_project_thresholds
+from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext
-from localci.run.workspace import workspace
+from localci.run.workspace import influential_ignored, workspace
 
 __all__ = [
     "Plan",
@@ -61,105 +65,6 @@ __all__ = [
     "run_stages",
     "select_stages",
 ]
-
-
-class Reporter(Protocol):
-    """Where a run tells people what is happening (the CLI prints; tests record)."""
-
-    def notice(self, text: str) -> None:
-        """A one-line message (a skipped tool, a removed old run)."""
-
-    def stage_started(self, stage: StageConfig) -> None:
-        """``stage`` has started."""
-
-    def stage_finished(self, result: StageResult) -> None:
-        """A stage ended (or was skipped); ``result`` says how."""
-
-    def output_line(self, stage: str, line: str) -> None:
-        """One line of a stage's output (only called when streaming is wanted)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunOptions:
-    """How to run.
-
-    ``rev``: the commit to test; ``config``: an explicit config file; ``in_place``: run in
-    the work tree instead of a clean worktree; ``jobs``: stages at once (>= 1);
-    ``only`` / ``skip``: stage names (a partial run); ``stream``: pass output lines to the
-    reporter as they come; ``use_cache``: re-use a passing result for the same tree,
-    config and tool environment; ``cache_failures``: re-use failing ones too;
-    ``executor`` / ``scheduler`` / ``shards``: shard the tests stages over a Dask cluster
-    (``None``: as configured; see :mod:`localci.run.shard`);
-    ``rerun_failures``: re-run a JUnit tests stage's failed tests up to this many times
-    (:mod:`localci.run.rerun`).
-    """
-
-    cwd: Path
-    rev: str = "HEAD"
-    config: Path | None = None
-    in_place: bool = False
-    jobs: int = 1
-    fail_fast: bool = False
-    only: tuple[str, ...] = ()
-    skip: tuple[str, ...] = ()
-    stream: bool = False
-    use_cache: bool = True
-    cache_failures: bool = False
-    executor: str | None = None
-    scheduler: str | None = None
-    shards: int | None = None
-    rerun_failures: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunOutcome:
-    """What :func:`execute` produced: the result, its JSON document, and where they are."""
-
-    result: Result
-    document: dict[str, Any]
-    result_path: Path
-    run_dir: Path
-    config: Config
-    root: Path
-    cached: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Target:
-    """Step 1's output: the repository ``root``, the full ``commit`` id, its ``store``."""
-
-    options: RunOptions
-    reporter: Reporter
-    root: Path
-    commit: str
-    store: Store
-
-
-@dataclass(frozen=True, kw_only=True)
-class Plan:
-    """Step 2's output: everything decided before any stage runs.
-
-    ``partial`` is true when ``stages`` is a subset of the configured ones; ``key`` is
-    the result-cache key, ``None`` when this run may neither use nor fill the cache.
-    """
-
-    target: Target
-    config: Config
-    stages: tuple[StageConfig, ...]
-    partial: bool
-    facts: GitInfo
-    key: cache.CacheKey | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ran:
-    """Step 4's output: the stage results, when they ran (UTC RFC 3339, seconds)."""
-
-    run_id: str
-    run_dir: Path
-    started_at: str
-    duration: float
-    stages: tuple[StageResult, ...]
 
 
 def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
@@ -196,30 +101,59 @@ def locate(options: RunOptions, reporter: Reporter) -> Target:
 
 
 def prepare(target: Target) -> Plan:
-    """Step 2: the configuration, the stages to run, the git facts and the cache key.
+    """Step 2: the configuration, the stages to run, the interpreter, the git facts and
+    the cache key; notices for a configuration the run does not use and for the
+    interpreter fallback.
 
     :raises ConfigError: for an invalid configuration; :raises UsageError: for unknown
-        stage names.
+        stage names or an interpreter that does not run.
     """
-    options = target.options
-    config = _load_config(target.root, target.commit, options)
+    options, say = target.options, target.reporter.notice
+    config = _load_config(target, options)
     sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
     stages, partial = select_stages(config, options.only, options.skip)
+    for note in partial_notes(config, stages, options.only):
+        say(note)
     facts = gitrepo.collect_facts(
         target.root, target.commit, in_place=options.in_place, remote=config.publish.remote
     )
-    key = _cache_key(facts, config, options, partial, target.reporter)
-    return Plan(target=target, config=config, stages=stages, partial=partial, facts=facts, key=key)
+    python = resolve_interpreter(target.root, option=options.python, configured=config.python)
+    if python.source == "localci":
+        say(
+            f"no project interpreter (--python, `python:`, VIRTUAL_ENV, .venv/): the stages "
+            f"run with localci's own Python ({python.label})"
+        )
+    wants_key = options.use_cache and config.cache_enabled and not partial
+    wants_key = wants_key and not options.in_place
+    python_facts = probe(python, distributions=wants_key)
+    key = _cache_key(facts, config, python, python_facts, target.reporter) if wants_key else None
+    ignored = influential_ignored(target.root) if options.in_place else ()
+    return Plan(
+        target=target,
+        config=config,
+        stages=stages,
+        partial=partial,
+        facts=facts,
+        key=key,
+        python=python,
+        python_facts=python_facts,
+        ignored=ignored,
+    )
 
 
-def _load_config(root: Path, commit: str, options: RunOptions) -> Config:
+def _load_config(target: Target, options: RunOptions) -> Config:
     """The config: ``--config`` as a file; with ``--in-place`` the work tree's; otherwise
-    as it is in the commit under test (the config is part of the code being tested)."""
+    as it is in the commit under test (the config is part of the code being tested), with
+    a notice when the work tree's differs."""
+    root = target.root
     if options.config is not None:
         return load_config(root, options.config.resolve())
     if options.in_place:
         return load_config(root)
-    return parse_config(find_config_at(root, commit))
+    warning = uncommitted_config(root, target.commit)
+    if warning is not None:
+        target.reporter.notice(warning)
+    return parse_config(find_config_at(root, target.commit))
 
 
 def _config_committed(root: Path, commit: str, config: Config, options: RunOptions) -> bool:
@@ -236,14 +170,14 @@ def _config_committed(root: Path, commit: str, config: Config, options: RunOptio
 def _cache_key(
     facts: GitInfo,
     config: Config,
-    options: RunOptions,
-    partial: bool,
+    python: Interpreter,
+    python_facts: InterpreterFacts,
     reporter: Reporter,
 ) -> cache.CacheKey | None:
-    if not (options.use_cache and config.cache_enabled) or partial or facts.dirty:
+    if facts.dirty:
         return None
     try:
-        return cache.cache_key(facts.tree, config)
+        return cache.cache_key(facts.tree, config, python=python_facts, interpreter=python.label)
     except Exception as exc:  # fail open: a cache we cannot key is a cache we skip
         reporter.notice(f"result cache skipped: cannot fingerprint the environment ({exc})")
         return None
@@ -293,13 +227,18 @@ _EXACT = ("name", "kind", "status", "report_format", "severity", "started_at", "
 
 
 def run_stages(plan: Plan) -> Ran:
-    """Step 4: a workspace for the commit, and every planned stage run in it.
+    """Step 4: a workspace for the commit, and every planned stage run in it; a stage
+    that changes tracked files there is made an ``error`` (:class:`TreeGuard`).
 
     :raises Interrupted: on Ctrl-C, after every stage process was stopped.
     """
     target, options = plan.target, plan.target.options
     started, t0 = utc_now(), time.monotonic()
-    with workspace(target.root, target.commit, options.in_place) as where:
+    with workspace(target.root, target.commit, options.in_place) as checkout:
+        where = checkout.path
+        stages, notes = with_project_thresholds(plan.stages, where)
+        for note in notes:
+            target.reporter.notice(note)
         run_id = new_run_id()
         run_dir = target.store.run_dir(run_id)
         (run_dir / "reports").mkdir(parents=True)
@@ -311,14 +250,14 @@ def run_stages(plan: Plan) -> Ran:
             # Secret-named variables of the stages' own env are masked like inherited ones;
             # local paths become placeholders ({reports}, {python}, {workspace}, {repo}).
             redactor=Redactor(
-                env={**os.environ, **{k: v for s in plan.stages for k, v in s.env}},
+                env={**os.environ, **{k: v for s in stages for k, v in s.env}},
                 paths={
                     **local_paths(
                         repo=target.root,
                         workspace=where,
                         run=run_dir,
                         reports=run_dir / "reports",
-                        python=sys.executable,
+                        python=str(plan.python.executable),
                     ),
                     # Paths under the checkout become relative to it (as in findings).
                     f"{where}{os.sep}": "",
@@ -329,6 +268,9 @@ def run_stages(plan: Plan) -> Ran:
             cancel_reason=lambda: cancel.reason,
             on_line=target.reporter.output_line if options.stream else None,
             rerun_failures=options.rerun_failures,
+            python=str(plan.python.executable),
+            pycache=checkout.pycache,
+            hide=None if options.in_place or _inside(where, target.root) else target.root,
         )
         runner = stage_runner(
             plan.config.document,
@@ -342,13 +284,14 @@ def run_stages(plan: Plan) -> Ran:
         )
         with runner as run_one:
             results = schedule(
-                plan.stages,
+                stages,
                 ctx,
                 target.reporter,
                 cancel,
                 jobs=options.jobs,
                 fail_fast=options.fail_fast,
                 run_one=run_one,
+                after_stage=TreeGuard(where).check,
             )
         # Everything a stage recorded (commands, test ids, reasons, findings, skipped
         # stages' commands) leaves through the result: mask secrets and local paths once.
@@ -370,6 +313,10 @@ def _published_path(path: str) -> str:
     return f"{{outside}}/{os.path.basename(path)}" if os.path.isabs(path) else path
 
 
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def record(plan: Plan, ran: Ran) -> RunOutcome:
     """Step 5: the :class:`Result`, written to the store and, when re-usable, the cache."""
     target = plan.target
@@ -383,12 +330,17 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         partial=plan.partial,
         git=plan.facts,
         runner=RunnerInfo(
-            os=platform.platform(), python=platform.python_version(), localci_version=__version__
+            os=platform.platform(),
+            python=plan.python_facts.version,
+            localci_version=__version__,
+            interpreter=plan.python.label,
+            interpreter_source=plan.python.source,
         ),
         config_path=_published_path(plan.config.path),
         config_sha256=plan.config.sha256,
         config_committed=_config_committed(target.root, target.commit, plan.config, target.options),
         stages=ran.stages,
+        workspace=_workspace_info(plan),
     )
     doc = target.store.write_result(result, run_dir=ran.run_dir)
     record_flaky(target.store.base, flaky_ids(result), commit=target.commit, now=result.finished_at)
@@ -397,8 +349,19 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
     return RunOutcome(
         result=result,
         document=doc,
-        result_path=target.store.result_path(target.commit),
+        result_path=target.store.path_for(result),
         run_dir=ran.run_dir,
         config=plan.config,
         root=target.root,
     )
+
+
+def _workspace_info(plan: Plan) -> WorkspaceInfo:
+    if not plan.target.options.in_place:
+        return WorkspaceInfo(mode="isolated")
+    return WorkspaceInfo(
+        mode="in-place", ignored=plan.ignored[:_IGNORED_KEPT], ignored_total=len(plan.ignored)
+    )
+
+
+_IGNORED_KEPT = 100

@@ -19,7 +19,18 @@ from localci.errors import Interrupted, UsageError
 from localci.result.model import Conclusion, StageResult
 from localci.run.stage import StageContext, run_stage
 
-__all__ = ["Cancellation", "StageReporter", "conclude", "schedule", "select_stages"]
+__all__ = [
+    "AfterStage",
+    "Cancellation",
+    "StageReporter",
+    "conclude",
+    "partial_notes",
+    "schedule",
+    "select_stages",
+]
+
+AfterStage = Callable[[StageResult, tuple[str, ...]], StageResult]
+"""A check run as each stage ends: its result and the stages still running -> result."""
 
 
 class StageReporter(Protocol):
@@ -50,8 +61,9 @@ def select_stages(
 ) -> tuple[tuple[StageConfig, ...], bool]:
     """The stages to run and whether that is a partial run.
 
-    ``only`` keeps the named stages plus everything they transitively ``need``; ``skip``
-    then removes stages. Order is the configuration's.
+    ``only`` keeps the named stages plus everything they transitively ``need`` or run
+    ``after`` (a coverage stage reads the data its tests stage wrote); ``skip`` then
+    removes stages. Order is the configuration's.
 
     :raises UsageError: for a name no stage has (with a close match when there is one).
     """
@@ -69,10 +81,34 @@ def select_stages(
             name = todo.pop()
             if name not in wanted:
                 wanted.add(name)
-                todo.extend(config.stage(name).needs)  # type: ignore[union-attr]
+                stage = config.stage(name)
+                assert stage is not None
+                todo.extend((*stage.needs, *stage.after))
     wanted -= set(skip)
     stages = tuple(s for s in config.stages if s.name in wanted)
     return stages, len(stages) != len(config.stages)
+
+
+def partial_notes(
+    config: Config, stages: Sequence[StageConfig], only: Sequence[str]
+) -> tuple[str, ...]:
+    """One sentence per stage a partial run brought in for ``only``, and per selected
+    stage that waits for one left out (say exactly what to add)."""
+    selected = {s.name for s in stages}
+    notes = [
+        f"--stage {' '.join(only)} also runs {s.name!r}, which a selected stage needs or runs after"
+        for s in stages
+        if only and s.name not in only
+    ]
+    for s in stages:
+        missing = [n for n in (*s.needs, *s.after) if n not in selected]
+        if missing:
+            adds = " ".join(f"--stage {n}" for n in missing)
+            notes.append(
+                f"{s.name!r} runs after {', '.join(map(repr, missing))}, which this run "
+                f"leaves out; its inputs may be missing (add {adds}, or drop --skip)"
+            )
+    return tuple(notes)
 
 
 def conclude(stages: Sequence[StageResult]) -> Conclusion:
@@ -116,11 +152,14 @@ def schedule(
     jobs: int = 1,
     fail_fast: bool = False,
     run_one: Callable[[StageConfig, StageContext], StageResult] = run_stage,
+    after_stage: AfterStage | None = None,
 ) -> tuple[StageResult, ...]:
     """Run ``stages`` as a DAG on up to ``jobs`` threads; results in config order.
 
     With ``fail_fast`` the first stage that does not pass stops every other one.
     ``run_one`` runs one stage (the Dask executor's shards the tests stages).
+    ``after_stage`` sees each result as its stage ends (with the names of the stages
+    still running) and may replace it, e.g. to turn it into an ``error``.
 
     :raises Interrupted: on Ctrl-C, after every running stage's process group was stopped.
     """
@@ -144,6 +183,8 @@ def schedule(
             for future in finished:
                 stage = board.running.pop(future)
                 result = future.result()
+                if after_stage is not None:
+                    result = after_stage(result, tuple(s.name for s in board.running.values()))
                 board.done[stage.name] = result
                 reporter.stage_finished(result)
                 if fail_fast and result.status in _NOT_PASSED:

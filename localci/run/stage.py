@@ -9,6 +9,8 @@ The rules, by kind:
   its report; the report and thresholds decide. Any other code is an ``error``, explained
   in the tool's words (pytest's exit codes, coverage.py's message and fix), with the
   findings of the report when the tool wrote one anyway (pytest's collection errors).
+  coverage.py's exit 2 (total below its ``fail_under``) fails the stage even when no
+  ``min_percent`` says so.
 - A report that is missing or malformed is an ``error`` with the parser's explanation.
 - Paths in findings are relative to the repository root, also for a stage with ``cwd``.
 - A timeout is ``timed_out``; a stage stopped by Ctrl-C or ``--fail-fast`` is ``error``.
@@ -54,7 +56,10 @@ class StageContext:
     ``workspace`` is the checkout the stages run in (a temporary worktree, or the work
     tree with ``--in-place``); ``reports`` is this run's report folder (``{reports}``);
     ``logs`` the folder for ``<stage>.log``; ``cancel`` stops running stages when set, and
-    ``cancel_reason`` says why (recorded as the stopped stages' reason);
+    ``cancel_reason`` says why (recorded as the stopped stages' reason). ``python`` is the
+    project's interpreter (what ``{python}`` becomes); ``hide`` is the user's work tree,
+    which an isolated stage's Python must not see (``None`` with ``--in-place``);
+    ``pycache`` the ``PYTHONPYCACHEPREFIX`` of a kept checkout (bytecode kept outside it);
     ``rerun_failures`` re-runs a JUnit tests stage's failed tests (:mod:`localci.run.rerun`).
     """
 
@@ -67,35 +72,54 @@ class StageContext:
     on_line: Callable[[str, str], None] | None = None
     report_before: tuple[int, int, int] | None = None
     rerun_failures: int = 0
+    python: str = sys.executable
+    hide: Path | None = None
+    pycache: Path | None = None
 
 
 def expand(text: str, ctx: StageContext) -> str:
     """Replace ``{reports}`` and ``{python}`` in one argv item or path."""
-    return text.replace("{reports}", str(ctx.reports)).replace("{python}", sys.executable)
+    return text.replace("{reports}", str(ctx.reports)).replace("{python}", ctx.python)
 
 
 def stage_env(stage: StageConfig, ctx: StageContext) -> dict[str, str]:
     """The environment a stage runs with.
 
-    Inherited variables minus git's repository selectors; the directory of the Python
-    running localci first on ``PATH`` (its tools: pytest, ruff, coverage); the workspace's
-    ``src/`` (when present) and root first on ``PYTHONPATH``, so the commit's code wins over
-    an editable install of the original work tree (``docs/architecture.md``, "Binding a
-    result to the code"); ``LOCALCI=1`` and ``LOCALCI_REPORTS``; then the stage's own
-    ``env``.
+    Inherited variables minus git's repository selectors; the folder of the project's
+    interpreter first on ``PATH`` (its tools: pytest, ruff, coverage); the workspace's
+    ``src/`` (when present) and root first on ``PYTHONPATH``, so the commit's code wins
+    over an installed copy; for an isolated run, ``sitecustomize`` from
+    ``localci/run/_hide`` next, which hides the user's work tree from Python even where an
+    editable install's ``.pth`` file names it (``LOCALCI_HIDE``); ``LOCALCI=1`` and
+    ``LOCALCI_REPORTS``; then the stage's own ``env``.
     """
     env = clean_env()
-    bin_dir = os.path.dirname(sys.executable)
+    bin_dir = os.path.dirname(ctx.python)
     env["PATH"] = os.pathsep.join(p for p in (bin_dir, env.get("PATH", "")) if p)
     paths = [str(ctx.workspace / "src")] if (ctx.workspace / "src").is_dir() else []
     paths.append(str(ctx.workspace))
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
+    if ctx.hide is not None:
+        paths.append(str(_HIDE_SITE))
+        env["LOCALCI_HIDE"] = str(ctx.hide)
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths += [p for p in inherited if ctx.hide is None or not _within(Path(p), ctx.hide)]
     env["PYTHONPATH"] = os.pathsep.join(paths)
+    if ctx.pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(ctx.pycache)
     env["LOCALCI"] = "1"
     env["LOCALCI_REPORTS"] = str(ctx.reports)
     env.update(stage.env)
     return env
+
+
+_HIDE_SITE = Path(__file__).resolve().parent / "_hide"
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
 
 
 def stage_argv(stage: StageConfig, ctx: StageContext) -> list[str]:
@@ -114,7 +138,9 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
     argv = stage_argv(stage, ctx)
     env = stage_env(stage, ctx)
     started = utc_now()
-    base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, argv)), started=started)
+    # Recorded as configured ({python}, {reports} kept): a result holds no local path.
+    configured = (stage.run,) if isinstance(stage.run, str) else stage.run
+    base = _Partial(stage=stage, argv=tuple(map(ctx.redactor, configured)), started=started)
     cwd = _inside(ctx.workspace / (stage.cwd or "."), (ctx.workspace,))
     if cwd is None:
         return base.finish(status="error", reason=f"cwd {stage.cwd!r} is outside the checkout")
@@ -237,6 +263,8 @@ def _judge_report(
     thresholds = evaluate(stage, metrics)
     kept = {**_kept_findings(data.findings, ctx), "inventory": data.inventory}
     failed = [describe_failure(t) for t in thresholds if not t.passed]
+    if stage.kind == "coverage" and code == 2 and not failed:
+        failed = ["coverage.py exited 2: the total is below the project's own fail_under"]
     if not failed and code != 0 and _report_is_clean(metrics):
         failed = [f"{_exit_reason(code)} although its report shows no failures"]
     if failed:

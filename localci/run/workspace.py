@@ -1,9 +1,10 @@
-"""Where the stages run: a clean, detached worktree of the commit, or the work tree.
+"""Where the stages run: a clean checkout of the commit, or the work tree.
 
-The worktree is created outside the repository (tools such as ruff and pytest look for
-configuration in parent folders) and removed on every exit path, Ctrl-C (and SIGTERM,
-SIGHUP) included; one a killed run left behind is pruned before the next
-(:mod:`localci.run.worktrees`).
+The checkout is made outside the repository (tools such as ruff and pytest look for
+configuration in parent folders): the repository's kept checkout, reset to the commit
+(:mod:`localci.run.reuse`), or a temporary detached worktree, removed on every exit path,
+Ctrl-C (and SIGTERM, SIGHUP) included; one a killed run left behind is pruned before the
+next (:mod:`localci.run.worktrees`).
 """
 
 from __future__ import annotations
@@ -17,27 +18,34 @@ from pathlib import Path
 
 from localci import git as gitrepo
 from localci.errors import LocalciError, UsageError
+from localci.run.reuse import Checkout, kept_checkout
 from localci.run.worktrees import claim, prune_stale
 
-__all__ = ["workspace"]
+__all__ = ["influential_ignored", "workspace"]
 
 
 @contextlib.contextmanager
-def workspace(root: Path, commit: str, in_place: bool) -> Iterator[Path]:
-    """The directory stages run in; a temporary detached worktree unless ``in_place``.
-
-    The worktree is removed on every exit path, Ctrl-C included.
-    """
+def workspace(root: Path, commit: str, in_place: bool) -> Iterator[Checkout]:
+    """Where the stages run: the work tree with ``in_place``; else the repository's kept
+    checkout reset to ``commit`` (:mod:`localci.run.reuse`); else, when that is busy or
+    ``LOCALCI_FRESH_WORKTREE=1``, a temporary detached worktree, removed on every exit
+    path, Ctrl-C included."""
     prune_stale(root, (os.environ.get("LOCALCI_WORKTREE_DIR"), str(_SHM), None))
     if in_place:
-        yield root
+        yield Checkout(path=root)
         return
-    holder = Path(tempfile.mkdtemp(prefix="localci-", dir=_worktree_parent(root, commit)))
+    parent = _worktree_parent(root, commit) or tempfile.gettempdir()
+    if os.environ.get("LOCALCI_FRESH_WORKTREE") != "1":
+        with kept_checkout(root, commit, Path(parent)) as kept:
+            if kept is not None:
+                yield kept
+                return
+    holder = Path(tempfile.mkdtemp(prefix="localci-", dir=parent))
     path = holder / root.name
     try:
         claim(holder, root)  # so a later run can prune it if this process dies
         gitrepo.add_worktree(root, commit, path)
-        yield path
+        yield Checkout(path=path)
     finally:
         gitrepo.remove_worktree(root, path)
         shutil.rmtree(holder, ignore_errors=True)
@@ -69,3 +77,40 @@ def _worktree_parent(root: Path, commit: str) -> str | None:
     except (LocalciError, OSError, ValueError, IndexError):
         return None
     return str(_SHM) if free > _SHM_HEADROOM * tree_bytes + (64 << 20) else None
+
+
+_HARMLESS_DIRS = frozenset(
+    {
+        ".localci",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "htmlcov",
+        ".idea",
+        ".vscode",
+    }
+)
+_HARMLESS_SUFFIXES = (".pyc", ".pyo", ".log", ".swp", "~")
+_HARMLESS_NAMES = frozenset({".DS_Store", ".coverage", "coverage.xml", "coverage.json"})
+
+
+def influential_ignored(root: Path) -> tuple[str, ...]:
+    """The git-ignored files and folders of the work tree at ``root`` that could change
+    an ``--in-place`` run (a ``conftest.py``, ``.env``, a stale ``build/``), sorted;
+    caches, virtual environments, editor files and localci's own folder are left out."""
+    kept = []
+    for path in gitrepo.ignored_paths(root):
+        parts = path.rstrip("/").split("/")
+        name = parts[-1]
+        if any(p in _HARMLESS_DIRS for p in parts) or name in _HARMLESS_NAMES:
+            continue
+        if name.endswith(_HARMLESS_SUFFIXES) or name.startswith(".coverage."):
+            continue
+        kept.append(path)
+    return tuple(sorted(kept))

@@ -34,6 +34,13 @@ def check_binding(
     _check_commit(run, result, policy, sha, tree)
     if result.git.dirty:
         run.add("clean", False, "the result was produced from uncommitted changes (dirty: true)")
+    elif result.workspace is not None and result.workspace.mode == "in-place":
+        run.add(
+            "clean",
+            False,
+            "the result was produced --in-place in a work tree, where git-ignored files "
+            "can change a run; only an isolated run satisfies the gate",
+        )
     else:
         run.add("clean", True, "the result was produced from the committed tree")
     _check_config(run, result, commit_config_sha256)

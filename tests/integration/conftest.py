@@ -62,3 +62,68 @@ def localci_subprocess(
         text=True,
         **kwargs,
     )
+
+
+PROJECT_DISTRIBUTIONS = ("pip", "pytest", "coverage", "hatchling", "editables")
+"""What a small project's own environment holds (with their requirements): pip, its test
+tools and a build backend."""
+
+
+def _with_requirements(names: tuple[str, ...]) -> list[str]:
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: list[str] = []
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name.lower() in seen:
+            continue
+        seen.append(name.lower())
+        for text in metadata.requires(name) or ():
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+@pytest.fixture(scope="session")
+def project_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interpreter of a project environment separate from localci's (made once per
+    session): a real ``venv``, into which the distributions in
+    :data:`PROJECT_DISTRIBUTIONS` and their requirements are installed by copying the
+    files their own ``RECORD`` lists from the test environment (offline: nothing is
+    downloaded). localci is not importable there."""
+    import shutil
+    import sysconfig
+    import venv
+    from importlib import metadata
+
+    env_dir = tmp_path_factory.mktemp("project-env") / "venv"
+    venv.create(env_dir, with_pip=False, symlinks=True)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = Path(sysconfig.get_paths()["purelib"])
+    for name in _with_requirements(PROJECT_DISTRIBUTIONS):
+        for file in metadata.distribution(name).files or ():
+            source = Path(str(file.locate()))
+            if not source.is_file() or not source.is_relative_to(ours):
+                continue  # console scripts and other files outside site-packages
+            target = Path(site) / source.relative_to(ours)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    check = subprocess.run(
+        [str(python), "-c", "import pytest, coverage\nimport localci"],
+        cwd=env_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "No module named 'localci'" in check.stderr, check.stderr
+    return python

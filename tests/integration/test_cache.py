@@ -126,10 +126,10 @@ def test_fingerprint_failure_fails_open(
 ) -> None:
     repo, env = counted
 
-    def broken() -> list[str]:
+    def broken(*args: object, **kwargs: object) -> dict[str, object]:
         raise OSError("metadata unreadable")
 
-    monkeypatch.setattr(cache, "_distributions", broken)
+    monkeypatch.setattr(cache, "environment_fingerprint", broken)
     cli("run", cwd=repo, env=env)
     second = cli("run", cwd=repo, env=env)
     assert runs(env) == 2

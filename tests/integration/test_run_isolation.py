@@ -192,7 +192,8 @@ def test_worktree_location_can_be_chosen(
     # The stage writes its cwd to a file: logs and output name it only as {workspace}.
     config = "stages:\n  - {name: pwd, run: 'pwd > \"$LOCALCI_REPORTS/pwd\"', shell: true}\n"
     repo = make_repo({".localci.yml": config})
-    result = cli("run", "-v", "--no-cache", cwd=repo, env={"LOCALCI_WORKTREE_DIR": str(where)})
+    env = {"LOCALCI_WORKTREE_DIR": str(where), "LOCALCI_FRESH_WORKTREE": "1"}
+    result = cli("run", "-v", "--no-cache", cwd=repo, env=env)
     assert result.code == 0, result.err
     [pwd] = (repo / ".localci" / "runs").glob("*/reports/pwd")
     assert pwd.read_text().startswith(f"{where}/localci-")

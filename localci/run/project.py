@@ -1,0 +1,70 @@
+"""What the project under test already declares about its own checks.
+
+Today: coverage.py's ``fail_under``. When a coverage stage sets no ``min_percent``, the
+project's own ``[report] fail_under`` becomes that threshold, read by coverage.py's own
+configuration reader from the files and in the order coverage.py itself uses
+(``.coveragerc``, ``.coveragerc.toml``, ``setup.cfg``, ``tox.ini``, ``pyproject.toml``;
+https://coverage.readthedocs.io/en/latest/config.html), in the folder the stage runs in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from localci.config.loader import StageConfig
+
+__all__ = ["FailUnder", "coverage_fail_under", "with_project_thresholds"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailUnder:
+    """coverage.py's ``fail_under`` (percent, 0-100) and the file it came from (relative)."""
+
+    percent: float
+    source: str
+
+
+def coverage_fail_under(folder: Path) -> FailUnder | None:
+    """The ``fail_under`` coverage.py would apply when run in ``folder``; ``None`` when
+    unset (coverage's default 0) or when no configuration file can be read."""
+    from coverage.config import CoverageConfig, config_files_to_try
+
+    config = CoverageConfig()
+    for name, our_file, specified in config_files_to_try(True):
+        path = Path(name) if os.path.isabs(name) else folder / name
+        if not path.is_file():
+            if specified:
+                return None
+            continue
+        with contextlib.suppress(Exception):  # an unreadable file: coverage.py will say so
+            if config.from_file(str(path), warn=lambda _msg: None, our_file=our_file):
+                if not config.fail_under:
+                    return None
+                return FailUnder(percent=float(config.fail_under), source=name)
+        if specified:
+            return None
+    return None
+
+
+def with_project_thresholds(
+    stages: Sequence[StageConfig], workspace: Path
+) -> tuple[tuple[StageConfig, ...], tuple[str, ...]]:
+    """``stages`` with each coverage stage's unset ``min_percent`` taken from the project's
+    ``fail_under``, and one notice per threshold so adopted."""
+    out: list[StageConfig] = []
+    notices: list[str] = []
+    for stage in stages:
+        if stage.kind == "coverage" and stage.min_percent is None:
+            found = coverage_fail_under(workspace / stage.cwd if stage.cwd else workspace)
+            if found is not None:
+                stage = replace(stage, min_percent=found.percent)
+                notices.append(
+                    f"{stage.name}: min_percent {found.percent:g} from the project's "
+                    f"coverage fail_under ({found.source})"
+                )
+        out.append(stage)
+    return tuple(out), tuple(notices)

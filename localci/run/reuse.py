@@ -1,0 +1,120 @@
+"""One checkout per repository, kept between runs and reset to each commit.
+
+A fresh worktree costs a full checkout and, worse, a full bytecode compile of the project
+on every run. The kept checkout is a ``git clone --shared`` of the repository (it borrows
+the objects, so nothing is copied, and it is not one of the repository's own worktrees),
+in a folder only this user can enter. Before each run it is reset to the commit: tracked
+files forced to the commit's content, every untracked and ignored file removed
+(``git clean -ffdx``), so nothing of an earlier run survives in it.
+
+Bytecode is kept *outside* the checkout: stages run with ``PYTHONPYCACHEPREFIX``
+(https://docs.python.org/3/using/cmdline.html#envvar-PYTHONPYCACHEPREFIX) pointing beside
+it, so ``git clean`` can remove everything while compiled modules of unchanged files are
+re-used. Python re-validates each ``.pyc`` against its source's size and modification
+time; for files a reset changed, the cached bytecode is deleted as well, so a change made
+within the same second and keeping the size cannot be served stale.
+
+When the checkout is busy (another ``localci run`` of the same repository) or cannot be
+made safely, :func:`kept_checkout` yields ``None`` and the caller uses a temporary
+worktree instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from localci import git as gitrepo
+from localci.errors import LocalciError
+
+__all__ = ["Checkout", "kept_checkout"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checkout:
+    """A checkout of the commit: ``path`` (where stages run) and ``pycache`` (the
+    ``PYTHONPYCACHEPREFIX`` for its stages; ``None`` for a throw-away worktree)."""
+
+    path: Path
+    pycache: Path | None = None
+
+
+@contextlib.contextmanager
+def kept_checkout(root: Path, commit: str, parent: Path) -> Iterator[Checkout | None]:
+    """The kept checkout of ``root`` under ``parent``, reset to ``commit`` and locked for
+    this run; ``None`` when it is in use or unsafe (the caller falls back)."""
+    home = _private_dir(parent / f"localci-{os.getuid()}")
+    if home is None:
+        yield None
+        return
+    slot = home / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    slot.mkdir(mode=0o700, exist_ok=True)
+    with _locked(slot / "lock") as held:
+        if not held:
+            yield None
+            return
+        checkout = _reset(root, commit, slot)
+        yield checkout
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[bool]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _private_dir(path: Path) -> Path | None:
+    """``path`` as a folder of this user's only (made when missing); ``None`` when it is
+    anything else (a symlink, another owner, open to others)."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    private = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return path if private and not info.st_mode & 0o077 else None
+
+
+def _reset(root: Path, commit: str, slot: Path) -> Checkout:
+    path = slot / root.name
+    pycache = slot / "pycache"
+    try:
+        if not (path / ".git").is_dir():
+            raise FileNotFoundError(path)
+        changed = gitrepo.reset_checkout(path, commit)
+    except (LocalciError, OSError):
+        # Missing, or broken (its objects pruned by a gc in the repository): start over.
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(pycache, ignore_errors=True)
+        gitrepo.shared_clone(root, path)
+        changed = gitrepo.reset_checkout(path, commit)
+    _forget_bytecode(pycache, path, changed)
+    return Checkout(path=path, pycache=pycache)
+
+
+def _forget_bytecode(pycache: Path, checkout: Path, changed: list[str]) -> None:
+    """Delete the cached bytecode of every ``changed`` Python file (all interpreters,
+    pytest's rewritten modules included)."""
+    for name in changed:
+        if not name.endswith(".py"):
+            continue
+        source = checkout / name
+        folder = pycache / str(source.parent).lstrip(os.sep)
+        for compiled in folder.glob(f"{source.stem}.*.pyc"):
+            compiled.unlink(missing_ok=True)

@@ -1,0 +1,77 @@
+"""The kept checkout: re-used between runs, yet every run sees exactly its commit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import commit_all, git
+
+from .conftest import CliResult
+
+CONFIG = (
+    "stages:\n"
+    "  - name: value\n"
+    "    kind: command\n"
+    '    run: ["{python}", "-c", "import m, os; print(m.X, os.getcwd())"]\n'
+    "  - name: leftovers\n"
+    "    kind: command\n"
+    "    after: [value]\n"
+    "    run: [sh, -c, 'test ! -e junk.txt && test ! -e build && touch junk.txt"
+    " && mkdir -p build && touch build/out']\n"
+)
+
+
+def _log(repo: Path, doc: dict, stage: str) -> str:  # type: ignore[type-arg]
+    return (repo / ".localci" / "runs" / doc["run_id"] / f"{stage}.log").read_text()
+
+
+def test_a_kept_checkout_is_reset_to_each_commit(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    repo = make_repo({".localci.yml": CONFIG, "m.py": "X = 1\n", ".gitignore": "build/\n"})
+    first = cli("run", "--json", "--no-cache", cwd=repo)
+    assert first.code == 0, first.err
+    doc1 = json.loads(first.out)
+    value, where = _log(repo, doc1, "value").split()
+    assert value == "1"
+    # Same size, most likely the same second: cached bytecode must not be served.
+    (repo / "m.py").write_text("X = 2\n")
+    commit_all(repo, "two")
+    second = cli("run", "--json", "--no-cache", cwd=repo)
+    assert second.code == 0, second.err  # junk.txt and build/ of run 1 are gone
+    doc2 = json.loads(second.out)
+    value2, where2 = _log(repo, doc2, "value").split()
+    assert value2 == "2"
+    assert where2 == where  # the same checkout, re-used
+    kept = Path(where)
+    assert git(kept, "status", "--porcelain", "--ignored") == "?? junk.txt\n!! build/".strip()
+    assert list((kept.parent / "pycache").rglob("m.*.pyc"))
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+    old = cli("run", "--json", "--no-cache", "--rev", "HEAD~1", cwd=repo)
+    assert _log(repo, json.loads(old.out), "value").split()[0] == "1"
+
+
+def test_a_busy_kept_checkout_falls_back_to_a_fresh_worktree(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    config = "stages:\n  - {name: pwd, kind: command, run: [pwd]}\n"
+    repo = make_repo({".localci.yml": config})
+    first = json.loads(cli("run", "--json", "--no-cache", cwd=repo).out)
+    kept = Path(_log(repo, first, "pwd").strip())
+    holder = subprocess.Popen(
+        ["flock", str(kept.parent / "lock"), "sleep", "30"],
+    )
+    try:
+        for _ in range(100):  # until flock holds the lock
+            probe = subprocess.run(["flock", "-n", str(kept.parent / "lock"), "true"], check=False)
+            if probe.returncode != 0:
+                break
+        second = json.loads(cli("run", "--json", "--no-cache", cwd=repo).out)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert second["conclusion"] == "success"
+    assert Path(_log(repo, second, "pwd").strip()) != kept
