@@ -81,7 +81,9 @@ def uncommitted_config(root: Path, commit: str) -> str | None:
         local = find_config(root)
     except LocalciError:
         return None
-    if local.display == committed.display and local.text == committed.text:
+    # git show drops the trailing newlines of a file; compare the content without them.
+    same_text = local.text.rstrip("\n") == committed.text.rstrip("\n")
+    if local.display == committed.display and same_text:
         return None
     if local.display.startswith("<"):
         what = f"{committed.display} is missing from the work tree"

@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import commit_all, git
 
 from .conftest import CliResult
@@ -29,8 +31,9 @@ def _log(repo: Path, doc: dict, stage: str) -> str:  # type: ignore[type-arg]
 
 
 def test_a_kept_checkout_is_reset_to_each_commit(
-    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     repo = make_repo({".localci.yml": CONFIG, "m.py": "X = 1\n", ".gitignore": "build/\n"})
     first = cli("run", "--json", "--no-cache", cwd=repo)
     assert first.code == 0, first.err

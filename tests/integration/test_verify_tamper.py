@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import io
 import json
 import shlex
@@ -131,14 +132,17 @@ class Signed:
     repo: Path
     sha: str
     tree: str
+    variant: str | None = None
+    """``partial`` / ``in-place``: such results are stored beside the full one."""
 
     @property
     def result(self) -> Path:
-        return self.repo / ".localci" / "results" / f"{self.sha}.json"
+        stem = f"{self.sha}.{self.variant}" if self.variant else self.sha
+        return self.repo / ".localci" / "results" / f"{stem}.json"
 
     @property
     def bundle(self) -> Path:
-        return self.repo / ".localci" / "results" / f"{self.sha}.sigstore.json"
+        return self.result.with_name(self.result.name.removesuffix(".json") + ".sigstore.json")
 
     @property
     def test_result_bundle(self) -> Path:
@@ -515,9 +519,10 @@ def test_dirty_result_fails_clean(
     config = config_text(FAST_STAGES, signers=[dev_signer(sigstore_double)])
     repo = make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
     (repo / "app.py").write_text("VALUE = 'uncommitted'\n", encoding="utf-8")
-    signed = sign_run("--in-place", repo=repo)
+    signed = dataclasses.replace(sign_run("--in-place", repo=repo), variant="in-place")
     assert signed.document()["git"]["dirty"] is True
-    out = verify(cli, repo, fast_policy(), trust=trust)
+    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
+    out = verify(cli, repo, fast_policy(), *files, trust=trust)
     out.assert_fails(4, "clean", "uncommitted changes (dirty: true)")
     assert out.failed() == ["clean"]
     assert out.checks["commit"]["passed"]
@@ -544,6 +549,18 @@ def test_uncommitted_config_file_fails_config(
     out = verify(cli, repo, fast_policy(), trust=trust)
     out.assert_fails(4, "config", "not the configuration committed in the commit")
     assert out.failed() == ["config"]
+
+
+def test_in_place_result_on_a_clean_tree_fails_clean(
+    sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
+) -> None:
+    """Issue 11.3: git-ignored files can change an --in-place run; it never verifies."""
+    signed = dataclasses.replace(sign_run("--in-place"), variant="in-place")
+    assert signed.document()["git"]["dirty"] is False
+    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
+    out = verify(cli, signed.repo, fast_policy(), *files, trust=trust)
+    out.assert_fails(4, "clean", "--in-place")
+    assert out.failed() == ["clean"]
 
 
 # -- 9. age ----------------------------------------------------------------------------
@@ -701,9 +718,10 @@ def test_partial_run_fails_complete(
     sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
 ) -> None:
     """`run --stage tests` records partial: true; it never satisfies the gate (exit 1)."""
-    signed = sign_run("--stage", "tests")
+    signed = dataclasses.replace(sign_run("--stage", "tests"), variant="partial")
     assert signed.document()["partial"] is True
-    out = verify(cli, signed.repo, fast_policy(), trust=trust)
+    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
+    out = verify(cli, signed.repo, fast_policy(), *files, trust=trust)
     out.assert_fails(1, "complete", "a partial run")
     assert out.checks["stages"]["reason"] == "required stage 'build' is missing"
     assert out.failed() == ["complete", "stages"]

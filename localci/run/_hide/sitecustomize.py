@@ -11,16 +11,16 @@ only, so this module:
    from inside the work tree counts as not found;
 3. then runs the environment's own ``sitecustomize``, if it has one.
 
-It imports nothing from localci (it runs in the project's interpreter).
+It imports nothing from localci (it runs in the project's interpreter). The code is
+compiled under a file name in angle brackets, as Python does for code that is no real
+file, so coverage.py never measures it as part of the project (it skips such names).
 """
 
-from __future__ import annotations
-
+_CODE = r"""
 import importlib.machinery
 import importlib.util
 import os
 import sys
-from typing import Any
 
 _STANDARD = (
     importlib.machinery.BuiltinImporter,
@@ -29,7 +29,7 @@ _STANDARD = (
 )
 
 
-def _inside(path: str, root: str) -> bool:
+def _inside(path, root):
     try:
         real = os.path.realpath(path)
     except (OSError, ValueError):
@@ -38,13 +38,13 @@ def _inside(path: str, root: str) -> bool:
 
 
 class _HidingFinder:
-    """A meta-path finder that forgets specs located inside the hidden tree."""
+    # A meta-path finder that forgets specs located inside the hidden tree.
 
-    def __init__(self, inner: Any, hidden: Any) -> None:
+    def __init__(self, inner, hidden):
         self._inner = inner
         self._hidden = hidden
 
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+    def find_spec(self, name, path=None, target=None):
         spec = self._inner.find_spec(name, path, target)
         if spec is None:
             return None
@@ -53,18 +53,18 @@ class _HidingFinder:
             places.append(spec.origin)
         return None if any(self._hidden(p) for p in places) else spec
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name):
         return getattr(self._inner, name)
 
 
-def _hide() -> None:
+def _hide():
     root_text = os.environ.get("LOCALCI_HIDE")
     if not root_text:
         return
     root = os.path.realpath(root_text)
     prefix = os.path.realpath(sys.prefix)
 
-    def hidden(path: str) -> bool:
+    def hidden(path):
         return _inside(path, root) and not _inside(path, prefix)
 
     sys.path[:] = [p for p in sys.path if not (p and hidden(p))]
@@ -74,7 +74,7 @@ def _hide() -> None:
     ]
 
 
-def _chain() -> None:
+def _chain():
     here = os.path.dirname(os.path.abspath(__file__))
     if here in sys.path:
         sys.path.remove(here)
@@ -88,3 +88,7 @@ def _chain() -> None:
 
 _hide()
 _chain()
+"""
+
+_NAMES = {"__file__": __file__, "__name__": __name__}
+exec(compile(_CODE, "<localci: hide the work tree>", "exec"), _NAMES)  # noqa: S102
