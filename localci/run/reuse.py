@@ -14,9 +14,9 @@ re-used. Python re-validates each ``.pyc`` against its source's size and modific
 time; for files a reset changed, the cached bytecode is deleted as well, so a change made
 within the same second and keeping the size cannot be served stale.
 
-When the checkout is busy (another ``localci run`` of the same repository) or cannot be
-made safely, :func:`kept_checkout` yields ``None`` and the caller uses a temporary
-worktree instead.
+A kept checkout unused for :data:`UNUSED_DAYS` days is removed by the next run. When the
+checkout is busy (another ``localci run`` of the same repository) or cannot be made
+safely, :func:`kept_checkout` yields ``None`` and the caller uses a temporary worktree.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import hashlib
 import os
 import shutil
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,14 +55,32 @@ def kept_checkout(root: Path, commit: str, parent: Path) -> Iterator[Checkout | 
     if home is None:
         yield None
         return
+    _prune(home)
     slot = home / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     slot.mkdir(mode=0o700, exist_ok=True)
     with _locked(slot / "lock") as held:
         if not held:
             yield None
             return
+        os.utime(slot / "lock")  # last used: see _prune
         checkout = _reset(root, commit, slot)
         yield checkout
+
+
+UNUSED_DAYS = 14
+"""A kept checkout not used for this many days is removed (tmpfs holds it in memory)."""
+
+
+def _prune(home: Path) -> None:
+    """Remove the kept checkouts (of any repository) unused for :data:`UNUSED_DAYS`."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for slot in home.iterdir():
+        lock = slot / "lock"
+        with contextlib.suppress(OSError):
+            if slot.is_dir() and not slot.is_symlink() and lock.stat().st_mtime < cutoff:
+                with _locked(lock) as held:
+                    if held:
+                        shutil.rmtree(slot, ignore_errors=True)
 
 
 @contextlib.contextmanager

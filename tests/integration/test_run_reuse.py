@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,3 +80,24 @@ def test_a_busy_kept_checkout_falls_back_to_a_fresh_worktree(
         holder.wait()
     assert second["conclusion"] == "success"
     assert Path(_log(repo, second, "pwd").strip()) != kept
+
+
+def test_kept_checkouts_unused_for_long_are_removed(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    from localci.run.reuse import UNUSED_DAYS, kept_checkout
+
+    repo = make_repo({"a.txt": "a\n"})
+    sha = git(repo, "rev-parse", "HEAD")
+    parent = tmp_path / "kept"
+    parent.mkdir()
+    with kept_checkout(repo, sha, parent) as first:
+        assert first is not None
+        assert (first.path / "a.txt").read_text() == "a\n"
+    stale = first.path.parent
+    old = time.time() - (UNUSED_DAYS + 1) * 86400
+    os.utime(stale / "lock", (old, old))
+    other = make_repo({"b.txt": "b\n"})
+    with kept_checkout(other, git(other, "rev-parse", "HEAD"), parent) as second:
+        assert second is not None
+    assert not stale.exists()
