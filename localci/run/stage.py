@@ -88,19 +88,22 @@ def stage_env(stage: StageConfig, ctx: StageContext) -> dict[str, str]:
     Inherited variables minus git's repository selectors; the folder of the project's
     interpreter first on ``PATH`` (its tools: pytest, ruff, coverage); the workspace's
     ``src/`` (when present) and root first on ``PYTHONPATH``, so the commit's code wins
-    over an installed copy; for an isolated run, ``sitecustomize`` from
-    ``localci/run/_hide`` next, which hides the user's work tree from Python even where an
+    over an installed copy; for an isolated run, before them, ``sitecustomize`` from
+    ``localci/run/_hide``, which hides the user's work tree from Python even where an
     editable install's ``.pth`` file names it (``LOCALCI_HIDE``); ``LOCALCI=1`` and
     ``LOCALCI_REPORTS``; then the stage's own ``env``.
     """
     env = clean_env()
     bin_dir = os.path.dirname(ctx.python)
     env["PATH"] = os.pathsep.join(p for p in (bin_dir, env.get("PATH", "")) if p)
-    paths = [str(ctx.workspace / "src")] if (ctx.workspace / "src").is_dir() else []
-    paths.append(str(ctx.workspace))
+    paths = []
     if ctx.hide is not None:
+        # First, so a project's own sitecustomize cannot pre-empt it (ours runs that next).
         paths.append(str(_HIDE_SITE))
         env["LOCALCI_HIDE"] = str(ctx.hide)
+    if (ctx.workspace / "src").is_dir():
+        paths.append(str(ctx.workspace / "src"))
+    paths.append(str(ctx.workspace))
     inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     paths += [p for p in inherited if ctx.hide is None or not _within(Path(p), ctx.hide)]
     env["PYTHONPATH"] = os.pathsep.join(paths)

@@ -94,10 +94,13 @@ def _project(name: str, layout: str) -> dict[str, str]:
             f'[tool.hatch.build.targets.wheel]\npackages = ["{package}"]\n'
         ),
         f"{package}/__init__.py": "def add(a, b):\n    return a + b\n",
+        "sitecustomize.py": "import os\nos.environ['PROJECT_SITE'] = '1'\n",
         "tests/test_it.py": (
-            "import importlib.util\n"
+            "import importlib.util\nimport os\n"
             f"import {name}\n\n"
             f"def test_add():\n    assert {name}.add(2, 3) == 5\n\n"
+            "def test_the_projects_own_sitecustomize_still_runs():\n"
+            '    assert os.environ.get("PROJECT_SITE") == "1"\n\n'
             "def test_the_work_tree_is_hidden():\n"
             f'    assert importlib.util.find_spec("stray_{name}") is None\n'
         ),
@@ -141,7 +144,7 @@ def test_isolated_stages_never_see_the_work_tree(
         )
         assert seen.stdout.strip() == "-1"
     _, doc = run_json(cli, repo, "--python", str(project_python))
-    assert doc["stages"][0]["metrics"]["tests"]["passed"] == 2, doc["stages"][0]
+    assert doc["stages"][0]["metrics"]["tests"]["passed"] == 3, doc["stages"][0]
 
 
 @pytest.mark.slow
