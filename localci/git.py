@@ -31,9 +31,9 @@ __all__ = [
     "git_ok",
     "has_remote",
     "hooks_dir",
+    "ignored_paths",
     "list_worktrees",
     "notes_plan",
-    "ignored_paths",
     "remote_get_url",
     "remove_worktree",
     "repo_root",
@@ -42,11 +42,11 @@ __all__ = [
     "scrub_url",
     "shared_clone",
     "show_file",
+    "tracked_changes",
     "tracked_files",
     "tree_of",
     "tree_of_directory",
     "tree_size",
-    "tracked_changes",
 ]
 
 # Variables that point git at one repository; a hook inherits them (githooks(5)).
