@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -32,10 +31,9 @@ from localci.result.model import (
     GitInfo,
     Result,
     RunnerInfo,
-    StageResult,
+    WorkspaceInfo,
     stage_from_dict,
     stage_to_dict,
-    WorkspaceInfo,
 )
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
