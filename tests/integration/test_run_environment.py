@@ -18,7 +18,8 @@ ONE_STAGE = (
     "stages:\n"
     "  - name: which\n"
     "    kind: command\n"
-    '    run: ["{python}", "-c", "import sys; print(sys.prefix)"]\n'
+    "    shell: true\n"
+    '    run: \'{python} -c "import sys; print(sys.prefix)" > "$LOCALCI_REPORTS/prefix"\'\n'
 )
 
 
@@ -46,7 +47,7 @@ def test_python_option_wins_and_is_recorded_without_a_local_path(
     assert runner["python"] == ".".join(map(str, sys.version_info[:3]))
     text = json.dumps(doc)
     assert str(project_python.parent.parent) not in text
-    assert doc["stages"][0]["command"][0] == "{python}"
+    assert doc["stages"][0]["command"][0].startswith("{python} -c")
 
 
 def test_repository_venv_then_active_venv_then_localci_own(
@@ -65,7 +66,7 @@ def test_repository_venv_then_active_venv_then_localci_own(
     _, doc = run_json(cli, repo)
     assert doc["runner"]["interpreter"] == ".venv/bin/python"
     run_dir = repo / ".localci" / "runs" / doc["run_id"]
-    assert (run_dir / "which.log").read_text().strip() == str(repo / ".venv")
+    assert (run_dir / "reports" / "prefix").read_text().strip() == str(repo / ".venv")
 
     monkeypatch.setenv("VIRTUAL_ENV", str(project_python.parent.parent))
     _, doc = run_json(cli, repo)

@@ -19,7 +19,9 @@ CONFIG = (
     "stages:\n"
     "  - name: value\n"
     "    kind: command\n"
-    '    run: ["{python}", "-c", "import m, os; print(m.X, os.getcwd())"]\n'
+    "    shell: true\n"
+    '    run: \'{python} -c "import m, os; print(m.X, os.getcwd())"'
+    ' > "$LOCALCI_REPORTS/value"\'\n'
     "  - name: leftovers\n"
     "    kind: command\n"
     "    after: [value]\n"
@@ -29,7 +31,9 @@ CONFIG = (
 
 
 def _log(repo: Path, doc: dict, stage: str) -> str:  # type: ignore[type-arg]
-    return (repo / ".localci" / "runs" / doc["run_id"] / f"{stage}.log").read_text()
+    """What ``stage`` wrote to ``$LOCALCI_REPORTS/<stage>`` (logs name paths as
+    placeholders such as ``{workspace}``)."""
+    return (repo / ".localci" / "runs" / doc["run_id"] / "reports" / stage).read_text()
 
 
 def test_a_kept_checkout_is_reset_to_each_commit(
@@ -62,7 +66,7 @@ def test_a_kept_checkout_is_reset_to_each_commit(
 def test_a_busy_kept_checkout_falls_back_to_a_fresh_worktree(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
-    config = "stages:\n  - {name: pwd, kind: command, run: [pwd]}\n"
+    config = "stages:\n  - {name: pwd, run: 'pwd > \"$LOCALCI_REPORTS/pwd\"', shell: true}\n"
     repo = make_repo({".localci.yml": config})
     first = json.loads(cli("run", "--json", "--no-cache", cwd=repo).out)
     kept = Path(_log(repo, first, "pwd").strip())
