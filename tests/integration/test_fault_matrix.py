@@ -191,6 +191,10 @@ _HANG = (
 )
 
 
+_FRESH = {"LOCALCI_FRESH_WORKTREE": "1"}
+"""These cases are about temporary worktrees, not the kept checkout (localci.run.reuse)."""
+
+
 def _worktrees(repo: Path) -> list[str]:
     listed = git(repo, "worktree", "list", "--porcelain").splitlines()
     return [line.split(" ", 1)[1] for line in listed if line.startswith("worktree ")][1:]
@@ -199,7 +203,7 @@ def _worktrees(repo: Path) -> list[str]:
 def _signal_like_ctrl_c(sig: signal.Signals) -> Callable[[pytest.FixtureRequest], None]:
     def check(request: pytest.FixtureRequest) -> None:
         repo = request.getfixturevalue("make_repo")({".localci.yml": _HANG})
-        proc = localci_subprocess("run", cwd=repo)
+        proc = localci_subprocess("run", cwd=repo, env=_FRESH)
         pids = _wait_for_pids(repo)
         [worktree] = _worktrees(repo)
         proc.send_signal(sig)
@@ -216,7 +220,7 @@ def _signal_like_ctrl_c(sig: signal.Signals) -> Callable[[pytest.FixtureRequest]
 
 def _sigkill_then_next_run_prunes(request: pytest.FixtureRequest) -> None:
     repo = request.getfixturevalue("make_repo")({".localci.yml": _HANG})
-    proc = localci_subprocess("run", cwd=repo)
+    proc = localci_subprocess("run", cwd=repo, env=_FRESH)
     pids = _wait_for_pids(repo)
     [worktree] = _worktrees(repo)
     proc.kill()
