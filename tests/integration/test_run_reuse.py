@@ -33,7 +33,8 @@ CONFIG = (
 def _log(repo: Path, doc: dict, stage: str) -> str:  # type: ignore[type-arg]
     """What ``stage`` wrote to ``$LOCALCI_REPORTS/<stage>`` (logs name paths as
     placeholders such as ``{workspace}``)."""
-    return (repo / ".localci" / "runs" / doc["run_id"] / "reports" / stage).read_text()
+    run_id: str = doc["run_id"]
+    return (repo / ".localci" / "runs" / run_id / "reports" / stage).read_text()
 
 
 def test_a_kept_checkout_is_reset_to_each_commit(
