@@ -56,6 +56,13 @@ __all__ = ["gate"]
     "GitHub's attestation store (needs id-token: write and attestations: write).",
 )
 @click.option(
+    "--dispatch-token",
+    envvar="LOCALCI_DISPATCH_TOKEN",
+    show_envvar=True,
+    help="Own token (contents: write) for the localci-failure dispatch "
+    "(publish.dispatch_on_failure); never printed.",
+)
+@click.option(
     "--exit-code",
     "mirror",
     is_flag=True,
@@ -73,6 +80,7 @@ def gate(
     staging: bool,
     offline: bool,
     attest: bool,
+    dispatch_token: str | None,
     mirror: bool,
     publish: PublishFlags,
 ) -> None:
@@ -95,6 +103,7 @@ def gate(
             staging=staging,
             offline=offline,
             attest=attest,
+            dispatch_token=dispatch_token or None,
         )
     )
     if not ran.outcomes:

@@ -9,7 +9,7 @@ branch protection reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -74,10 +74,12 @@ def share_verdict(
     failed_checks: tuple[str, ...],
     publish: PublishConfig,
     options: PublishOptions,
+    dispatch_token: str | None = None,
 ) -> list[str]:
     """Post the summary comment (``publish.pr_comment``), append the job summary, and on
     a rejected verdict send the dispatch (``publish.dispatch_on_failure``); one line per
-    thing done or refused."""
+    thing done or refused. The dispatch uses ``dispatch_token`` when given (``contents:
+    write`` is more than the gate's own credentials need), else ``client``."""
     notes: list[str] = []
     if result is None:
         return notes
@@ -90,17 +92,31 @@ def share_verdict(
         except LocalciError as exc:
             notes.append(f"summary comment not posted: {exc.message}")
     if publish.dispatch_on_failure and not accepted:
-        token = options.credentials.token
+        secrets = tuple(t for t in (options.credentials.token, dispatch_token) if t)
         payload = dispatch_payload(
             result,
             pr=pr.number,
             repository=pr.repository,
             failed_checks=failed_checks,
-            secrets=(token,) if token else (),
+            secrets=secrets,
         )
         try:
-            client.dispatch(DISPATCH_EVENT, payload)
+            _dispatch(client, options, dispatch_token, payload)
             notes.append(f"dispatched {DISPATCH_EVENT}")
         except LocalciError as exc:
             notes.append(f"{DISPATCH_EVENT} not dispatched: {exc.message}")
     return notes
+
+
+def _dispatch(
+    client: Any, options: PublishOptions, token: str | None, payload: dict[str, Any]
+) -> None:
+    if token is None:
+        client.dispatch(DISPATCH_EVENT, payload)
+        return
+    from localci.publish.deliver import github_settings
+    from localci.publish.github import GitHubClient
+
+    settings = replace(github_settings(options), token=token, app_id=None)
+    with GitHubClient(settings) as own:
+        own.dispatch(DISPATCH_EVENT, payload)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,6 +76,8 @@ class GateRequest:
     trust_config: Path | None = None
     staging: bool = False
     offline: bool = False
+    dispatch_token: str | None = field(default=None, repr=False)
+    """Own token (``contents: write``) for the ``localci-failure`` dispatch."""
     attest: bool = False
     """Also sign each verdict as a SLSA VSA and store it (:mod:`localci.verifier.evidence`)."""
 
@@ -268,7 +270,12 @@ def share(client: Any, request: GateRequest, outcome: GateOutcome) -> GateOutcom
     from localci.verifier.gate_share import share_judgements
 
     notes = share_judgements(
-        client, request.root, request.publish, outcome.target.event, outcome.judgements
+        client,
+        request.root,
+        request.publish,
+        outcome.target.event,
+        outcome.judgements,
+        dispatch_token=request.dispatch_token,
     )
     return replace(outcome, notes=outcome.notes + notes)
 

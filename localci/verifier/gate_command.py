@@ -48,6 +48,7 @@ class GateCommand:
     staging: bool = False
     offline: bool = False
     attest: bool = False
+    dispatch_token: str | None = field(default=None, repr=False)
 
 
 def app_from_env(credentials: Credentials, env: Mapping[str, str]) -> Credentials:
@@ -99,5 +100,6 @@ def gate_command(command: GateCommand) -> GateRun:
             staging=command.staging,
             offline=command.offline,
             attest=command.attest,
+            dispatch_token=command.dispatch_token,
         )
     )

@@ -1,5 +1,6 @@
 """What the gate adds for a pull request once it has decided: annotations only where the
-change is, and the PR summary comment with the job summary.
+change is, the PR summary comment with the job summary, and the opt-in ``localci-failure``
+dispatch.
 
 - :func:`narrow_annotations`: the result whose findings become the gating Check Run's
   annotations, filtered by the base policy's ``publish.annotations`` on the diff of the
@@ -55,9 +56,12 @@ def share_judgements(
     options: PublishOptions,
     event: str,
     judgements: tuple[Judgement, ...],
+    dispatch_token: str | None = None,
 ) -> tuple[str, ...]:
     """Share every trusted judgement of a pull request event (:data:`PR_EVENTS`) on its
-    pull request; one note per thing done or refused."""
+    pull request; one note per thing done or refused. A failing verdict is dispatched
+    as ``localci-failure`` (``publish.dispatch_on_failure``) only with ``dispatch_token``,
+    its own token: the gate's App never needs ``contents: write``."""
     if event not in PR_EVENTS:
         return ()
     notes: list[str] = []
@@ -68,6 +72,11 @@ def share_judgements(
         pr = PullRequest(
             number=j.subject.pull, head=j.subject.sha, base=j.subject.base, repository=options.repo
         )
+        publish = j.policy.publish
+        if publish.dispatch_on_failure and dispatch_token is None:
+            publish = replace(publish, dispatch_on_failure=False)
+            if not j.verdict.accepted:
+                notes.append("localci-failure not dispatched: no LOCALCI_DISPATCH_TOKEN")
         notes += share_verdict(
             client,
             root,
@@ -75,7 +84,8 @@ def share_judgements(
             result,
             accepted=j.verdict.accepted,
             failed_checks=tuple(c.name for c in j.verdict.failed),
-            publish=replace(j.policy.publish, dispatch_on_failure=False),
+            publish=publish,
             options=options,
+            dispatch_token=dispatch_token,
         )
     return tuple(notes)

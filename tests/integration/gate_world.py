@@ -153,6 +153,7 @@ class World:
         extra_args: str = "",
         honour_if: bool = True,
         trust: Path | None = None,
+        dispatch_token: str = "",
     ) -> subprocess.CompletedProcess[str]:
         """Run the verifier workflow's gate step for ``event`` in a fresh clone.
 
@@ -172,7 +173,10 @@ class World:
         step = gate_step()
         context = {
             "inputs": {**_input_defaults(), **_caller_with()},
-            "secrets": {"LOCALCI_APP_PRIVATE_KEY": self.app_key if app_key is None else app_key},
+            "secrets": {
+                "LOCALCI_APP_PRIVATE_KEY": self.app_key if app_key is None else app_key,
+                "LOCALCI_DISPATCH_TOKEN": dispatch_token,
+            },
             "github": {"token": token or self.read_only_token()},
         }
         env = {k: _render(str(v), context) for k, v in step["env"].items()}

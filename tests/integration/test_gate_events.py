@@ -11,6 +11,7 @@ unusable trust root, and exited 3 or 0 where 2 or the verdict belong.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,33 @@ def test_annotations_are_only_where_the_pull_request_changed(world: World) -> No
     assert world.run_workflow("pull_request_target", moved).returncode == 0
     last = world.verdict(head)
     assert [a for a in last.annotations if a["path"] == "calc.py"]
+
+
+def test_a_failing_verdict_is_dispatched_with_its_own_token_when_opted_in(world: World) -> None:
+    _app_may_comment(world)
+    opted = world.config(90, "publish:\n  dispatch_on_failure: true\n")
+    world.commit({".localci.yml": opted}, "dispatch failures", branch="main")
+    world.push_plain("HEAD:refs/heads/main")
+    head = world.commit(
+        {".localci.yml": world.config(10), "calc.py": CALC + UNTESTED},
+        "untested code",
+        branch="feature",
+    )
+    world.push("feature")
+    world.open_pull(1, head, "main")
+    event = world.pull_event(1, head, "main")
+    out = world.run_workflow("pull_request_target", event)
+    assert out.returncode == 0, out.stderr
+    assert "not dispatched: no LOCALCI_DISPATCH_TOKEN" in out.stderr
+    assert world.github.dispatches(REPO) == []  # never with the gate's own App
+    dispatcher = world.github.add_token(
+        TokenKind.ACTIONS, repo=REPO, permissions={"contents": "write", "metadata": "read"}
+    )
+    out = world.run_workflow("pull_request_target", event, dispatch_token=dispatcher)
+    assert out.returncode == 0, out.stderr
+    (sent,) = world.github.dispatches(REPO)
+    assert sent.event_type == "localci-failure"
+    assert (sent.client_payload["sha"], sent.client_payload["pr"]) == (head, 1)
+    assert sent.client_payload["failed_checks"] == ["thresholds"]
+    assert dispatcher not in json.dumps(sent.client_payload)
+    assert dispatcher not in out.stderr

@@ -49,6 +49,7 @@ WORKFLOWS = sorted(
 )
 VERIFIER = REPO_ROOT / ".github" / "workflows" / "localci-verify.yml"
 EXAMPLE_CALLER = REPO_ROOT / "examples" / "github" / "localci.yml"
+EXAMPLE_FIXER = REPO_ROOT / "examples" / "github" / "localci-fixer.yml"
 LINT_DIR = REPO_ROOT / "tests" / "workflow_lint"
 
 # The most any job may hold: what the verifier needs (a lower level is fine). The gating
@@ -250,6 +251,7 @@ def _run_expression_violations(doc: dict[str, Any]) -> list[str]:
 def test_the_workflows_exist() -> None:
     assert VERIFIER in WORKFLOWS
     assert EXAMPLE_CALLER in WORKFLOWS
+    assert EXAMPLE_FIXER in WORKFLOWS
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=_ids)
