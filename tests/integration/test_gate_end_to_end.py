@@ -19,35 +19,8 @@ import pytest
 
 from tests.conftest import commit_all, git
 from tests.github_double import GitHubDouble, TokenKind
+from tests.integration.gate_world import CALC, CONFIG, REPO, TESTS
 from tests.sigstore_double import SigstoreDouble
-
-REPO = "octo/demo"
-
-CONFIG = """\
-stages:
-  - name: tests
-    kind: tests
-    run: ["{python}", "-m", "coverage", "run", "--data-file={reports}/.coverage", "-m",
-          "pytest", "-q", "-p", "no:cacheprovider", "--junitxml={reports}/junit.xml"]
-    report: {format: junit, path: "{reports}/junit.xml"}
-  - name: coverage
-    kind: coverage
-    after: [tests]
-    run: ["{python}", "-m", "coverage", "json", "--data-file={reports}/.coverage",
-          "-o", "{reports}/coverage.json"]
-    report: {format: coverage-json, path: "{reports}/coverage.json"}
-    min_percent: MIN_PERCENT
-verify:
-  signers:
-    - {identity: dev@example.com, issuer: ISSUER}
-  max_age: 1d
-"""
-
-CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-TESTS = (
-    "from calc import add, sub\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
-    "def test_sub():\n    assert sub(3, 2) == 1\n"
-)
 
 
 @dataclass
