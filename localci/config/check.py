@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from localci.config.loader import Config, find_config, find_config_at, load_config
-from localci.errors import LocalciError
+from localci.errors import GitError, LocalciError
 from localci.git import repo_root, resolve_commit
 
 __all__ = ["check_config", "effective_config", "isolated_config_note", "uncommitted_config"]
@@ -101,10 +101,17 @@ def uncommitted_config(root: Path, commit: str) -> str | None:
 def isolated_config_note(cwd: Path, rev: str = "HEAD") -> str:
     """Which configuration an isolated ``localci run`` of ``rev`` uses, in one sentence.
 
-    :raises GitError: outside a repository or with no commits.
+    In a repository with no commits yet, the sentence says that an isolated run needs one.
+
+    :raises GitError: outside a repository.
     """
     root = repo_root(cwd)
-    commit = resolve_commit(root, rev)
+    try:
+        commit = resolve_commit(root, rev)
+    except GitError:
+        return (
+            f"no commit {rev} yet: an isolated run tests commits, so commit the configuration first"
+        )
     warning = uncommitted_config(root, commit)
     if warning is not None:
         return warning
