@@ -11,6 +11,7 @@ the rest later). :func:`plan_requests` asks the same channels what they would se
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,13 +66,25 @@ class PublishReport:
         return max((o.exit_code for o in self.outcomes), default=EXIT_OK)
 
 
-def publish(root: Path, signed: SignedResult, options: PublishOptions) -> PublishReport:
-    """Send ``signed`` through the enabled channels; spool what cannot be delivered."""
+def publish(
+    root: Path, signed: SignedResult, options: PublishOptions, *, down: Collection[str] = ()
+) -> PublishReport:
+    """Send ``signed`` through the enabled channels; spool what cannot be delivered.
+
+    A channel named in ``down`` was found unreachable moments ago (by the spool retry that
+    precedes a post, see :func:`unreachable`): it is not tried again, the post is spooled
+    at once, so an offline machine waits for one failed connection, not two.
+    """
     outcomes: list[ChannelOutcome] = []
     for channel in CHANNELS.values():
         if channel.enabled(options):
-            outcomes += _deliver(root, channel, signed, options)
+            outcomes += _deliver(root, channel, signed, options, skip=channel.name in down)
     return PublishReport(outcomes=tuple(outcomes))
+
+
+def unreachable(outcomes: Iterable[ChannelOutcome]) -> frozenset[str]:
+    """The channels whose destination ``outcomes`` found unreachable (exit 5)."""
+    return frozenset(o.channel for o in outcomes if o.exit_code == EXIT_DELIVERY)
 
 
 def plan_requests(signed: SignedResult, options: PublishOptions) -> list[PlannedRequest]:
@@ -91,11 +104,14 @@ def _deliver(
     options: PublishOptions,
     *,
     forget: bool = True,
+    skip: bool = False,
 ) -> list[ChannelOutcome]:
     """One channel's attempt; a delivery error spools, any other error is ``failed``.
     With ``forget``, a delivery drops older spooled posts for the same channel and commit."""
     name = channel.name
     try:
+        if skip:
+            raise DeliveryError(f"{name}: unreachable moments ago, not tried again")
         outcomes = channel.publish(root, signed, options)
     except DeliveryError as exc:
         waiting = isinstance(exc, AwaitingPush)

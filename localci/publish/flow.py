@@ -66,6 +66,7 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
     :raises LocalciError: from the run or signing (configuration, git, Sigstore).
     """
     from localci.git import repo_root
+    from localci.publish.deliver import unreachable
     from localci.publish.post import post_result, retry_spool_briefly
     from localci.result.store import Store
     from localci.run.pipeline import execute
@@ -84,7 +85,7 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
     # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
     # and never change this run's exit code.
     drained = tuple(retry_spool_briefly(outcome.root, options))
-    published = post_result(outcome.root, outcome.result_path, options)
+    published = post_result(outcome.root, outcome.result_path, options, down=unreachable(drained))
     return RunReport(outcome=outcome, signed=signed, drained=drained, published=published)
 
 
@@ -127,7 +128,7 @@ def post_command(request: PostRequest) -> PostReport:
     from localci.attest.signed import load_signed
     from localci.config.loader import load_config
     from localci.git import repo_root
-    from localci.publish.deliver import drain_spool, plan_requests
+    from localci.publish.deliver import drain_spool, plan_requests, unreachable
     from localci.publish.post import post_result, retry_spool_briefly
     from localci.result.store import Store
 
@@ -141,7 +142,8 @@ def post_command(request: PostRequest) -> PostReport:
     if request.dry_run:
         return PostReport(mode="dry_run", planned=tuple(plan_requests(load_signed(path), options)))
     drained = tuple(retry_spool_briefly(root, options))
-    return PostReport(mode="post", drained=drained, published=post_result(root, path, options))
+    published = post_result(root, path, options, down=unreachable(drained))
+    return PostReport(mode="post", drained=drained, published=published)
 
 
 @dataclass(frozen=True, kw_only=True)

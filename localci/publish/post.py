@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,12 +25,15 @@ BRIEF_WAIT = 5.0
 """Seconds of retry waits allowed when a run or post retries the spool on the side."""
 
 
-def post_result(root: Path, result_path: Path, options: PublishOptions) -> PublishReport:
-    """Publish the result at ``result_path`` (and its bundle) through every enabled channel.
+def post_result(
+    root: Path, result_path: Path, options: PublishOptions, *, down: Collection[str] = ()
+) -> PublishReport:
+    """Publish the result at ``result_path`` (and its bundle) through every enabled channel;
+    channels in ``down`` (unreachable moments ago) are spooled without a new try.
 
     :raises UsageError: for an invalid result or bundle file.
     """
-    return publish(root, load_signed(result_path), options)
+    return publish(root, load_signed(result_path), options, down=down)
 
 
 def retry_spool_briefly(root: Path, options: PublishOptions) -> list[ChannelOutcome]:

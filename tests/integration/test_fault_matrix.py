@@ -23,10 +23,17 @@ import pytest
 
 from localci.attest.signed import SignedResult
 from localci.config.loader import PublishConfig
-from localci.publish.deliver import Credentials, PublishOptions, drain_spool, publish
+from localci.publish.deliver import (
+    Credentials,
+    PublishOptions,
+    drain_spool,
+    publish,
+    unreachable,
+)
 from localci.publish.github import DEFAULT_MAX_WAIT, MAX_ATTEMPTS, MIN_WAIT
 from localci.publish.notes import parse_note, publish_note
 from localci.publish.payloads import embedded_note, text_for
+from localci.publish.post import retry_spool_briefly
 from localci.result.model import Finding, GitInfo, result_to_dict
 from localci.result.store import Store
 from tests.conftest import commit_all, git, process_running
@@ -126,6 +133,21 @@ def _offline_with_a_full_spool(request: pytest.FixtureRequest) -> None:
     assert [o.state for o in outcomes] == ["spooled"]  # one try; the other four wait
     assert sum(hub.slept) <= 3.0
     assert len(list(Store(hub.root).spool.glob("*.json"))) == 5
+
+
+def _offline_post_after_the_spool_retry(request: pytest.FixtureRequest) -> None:
+    hub = _hub(request)
+    options = hub.options(api_url="http://127.0.0.1:1")
+    publish(hub.root, hub.note(_sha(request, "earlier")), options)
+    hub.slept.clear()
+    # What `run --post-results` and `post` do: the spool first, briefly, then the new post.
+    drained = retry_spool_briefly(hub.root, options)
+    report = publish(hub.root, hub.note(_sha(request, "now")), options, down=unreachable(drained))
+    [outcome] = report.outcomes
+    assert (outcome.state, outcome.exit_code) == ("spooled", 5)
+    assert "not tried again" in outcome.message
+    assert sum(hub.slept) <= 3.0  # one failed connection's waits, not two
+    assert len(list(Store(hub.root).spool.glob("*.json"))) == 2
 
 
 def _server_errors_forever(request: pytest.FixtureRequest) -> None:
@@ -647,6 +669,14 @@ CASES: tuple[Case, ...] = (
         "survived",
         "one entry is tried (1 + 2 s of waits); the rest wait for the next drain",
         _offline_with_a_full_spool,
+    ),
+    Case(
+        "offline-post-after-spool",
+        "offline",
+        "a new post right after the spool retry found GitHub unreachable (`run --post-results`)",
+        "survived",
+        "not tried again: spooled at once, so the machine waits for one failed connection",
+        _offline_post_after_the_spool_retry,
     ),
     Case(
         "server-errors-forever",
