@@ -20,7 +20,7 @@ from localci.errors import UsageError
 
 __all__ = ["DEFAULT_PACKAGES", "DaskSettings", "TlsFiles", "dask_settings"]
 
-DEFAULT_PACKAGES = ("localci", "pytest", "coverage")
+DEFAULT_PACKAGES = ("localci-signed", "pytest", "coverage")
 """Distributions every worker must have at the coordinator's exact versions."""
 
 
