@@ -9,12 +9,82 @@ from __future__ import annotations
 
 from typing import Any
 
-from localci.result.model import GitInfo, Result, RunnerInfo, StageResult
+from localci.result.model import (
+    CoverageMetrics,
+    GitInfo,
+    LintCounts,
+    Metrics,
+    Result,
+    RunnerInfo,
+    StageResult,
+    TestCounts,
+)
 
-__all__ = ["SHA", "TREE", "make_result", "make_stage"]
+__all__ = [
+    "SHA",
+    "TREE",
+    "VERIFIER_CHECKS",
+    "covered",
+    "linted",
+    "make_result",
+    "make_stage",
+    "ran_tests",
+]
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 TREE = "f" * 40
+
+VERIFIER_CHECKS = [
+    "schema",
+    "signature",
+    "signer",
+    "subject",
+    "test_result",
+    "commit",
+    "clean",
+    "config",
+    "complete",
+    "age",
+    "stages",
+    "thresholds",
+]
+"""The verifier's checks in the order a verdict lists them (written out here, not taken
+from localci, so that tests compare the verifier against an independent statement)."""
+
+
+def ran_tests(
+    total: int, passed: int, *, failed: int = 0, errors: int = 0, skipped: int = 0
+) -> Metrics:
+    """Metrics of a tests stage: ``total`` tests, ``passed`` of them passed."""
+    counts = TestCounts(total=total, passed=passed, failed=failed, errors=errors, skipped=skipped)
+    return Metrics(tests=counts)
+
+
+def covered(
+    percent: float,
+    *,
+    line_percent: float | None = None,
+    branch_percent: float | None = None,
+    statements: int = 100,
+    covered_statements: int = 0,
+) -> Metrics:
+    """Metrics of a coverage stage: ``percent`` combined (``line_percent`` defaults to
+    it), ``covered_statements`` of ``statements``; branches not measured unless
+    ``branch_percent`` is given."""
+    line = percent if line_percent is None else line_percent
+    coverage = CoverageMetrics(
+        percent=percent,
+        line_percent=line,
+        branch_percent=branch_percent,
+        statements=statements,
+        covered_statements=covered_statements,
+    )
+    return Metrics(coverage=coverage)
+
+
+def linted(total: int, *, errors: int = 0, warnings: int = 0, notes: int = 0) -> Metrics:
+    """Metrics of a lint stage: ``total`` findings, counted by severity."""
+    return Metrics(lint=LintCounts(total=total, errors=errors, warnings=warnings, notes=notes))
 
 
 def make_stage(name: str, kind: str = "command", **fields: Any) -> StageResult:

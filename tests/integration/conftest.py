@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from localci.cli.main import main
+from tests.sigstore_double import SigstoreDouble
 
 
 @dataclass
@@ -47,6 +48,64 @@ def cli(
         return CliResult(code=code, out=captured.out, err=captured.err)
 
     return invoke
+
+
+SIGNED_CONFIG = """\
+stages:
+  - {name: hello, run: [echo, hi]}
+verify:
+  signers:
+    - {identity: dev@example.com, issuer: ISSUER}
+  max_age: 1d
+"""
+"""The configuration of :func:`signed_repo` (``ISSUER``: the Sigstore double's)."""
+
+
+@dataclass(frozen=True)
+class SignedRepo:
+    """A repository whose HEAD ``localci run --sign`` signed as ``dev@example.com``
+    through the Sigstore double: ``run`` is what that command said, ``token`` the
+    identity token it signed with."""
+
+    repo: Path
+    issuer: str
+    token: str
+    trust_config: Path
+    run: CliResult
+    cli: Callable[..., CliResult]
+
+    @property
+    def results(self) -> Path:
+        """The folder of the stored result and its bundles."""
+        return self.repo / ".localci" / "results"
+
+    def verify(self) -> CliResult:
+        """``localci verify --json`` under the repository's own configuration."""
+        policy = str(self.repo / ".localci.yml")
+        trust = str(self.trust_config)
+        return self.cli(
+            "verify", "--policy", policy, "--trust-config", trust, "--json", cwd=self.repo
+        )
+
+
+@pytest.fixture
+def signed_repo(
+    make_repo: Callable[..., Path],
+    cli: Callable[..., CliResult],
+    sigstore_trust_config: Path,
+    sigstore_double: SigstoreDouble,
+    sigstore_home: Path,
+) -> SignedRepo:
+    """A one-stage repository (:data:`SIGNED_CONFIG`) after ``localci run --sign``."""
+    issuer = sigstore_double.issuer_url
+    repo = make_repo({".localci.yml": SIGNED_CONFIG.replace("ISSUER", issuer)})
+    token = sigstore_double.mint_token("dev@example.com")
+    trust = str(sigstore_trust_config)
+    run = cli("run", "--sign", "--trust-config", trust, cwd=repo, env={"SIGSTORE_ID_TOKEN": token})
+    assert run.code == 0, run.err
+    return SignedRepo(
+        repo=repo, issuer=issuer, token=token, trust_config=sigstore_trust_config, run=run, cli=cli
+    )
 
 
 def localci_subprocess(

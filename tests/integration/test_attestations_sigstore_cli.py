@@ -13,52 +13,22 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from localci.attest.statements import PREDICATE_TYPE
 from localci.attest.test_result import TEST_RESULT_PREDICATE_TYPE
 
-from .conftest import CliResult
+from .conftest import SignedRepo
 
-pytestmark = pytest.mark.usefixtures("sigstore_home")
-
-CONFIG = """\
-stages:
-  - {name: hello, run: [echo, hi]}
-verify:
-  signers:
-    - {identity: dev@example.com, issuer: ISSUER}
-  max_age: 1d
-"""
 SIGSTORE = str(Path(sys.executable).with_name("sigstore"))
 
 
-@pytest.fixture
-def signed_repo(
-    make_repo: Callable[..., Path],
-    cli: Callable[..., CliResult],
-    sigstore_trust_config: Path,
-    mint_identity_token: Callable[..., str],
-    sigstore_double: object,
-) -> tuple[Path, Path]:
-    """A repository whose HEAD has a signed result; (repo, results folder)."""
-    issuer = sigstore_double.issuer_url  # type: ignore[attr-defined]
-    repo = make_repo({".localci.yml": CONFIG.replace("ISSUER", issuer)})
-    env = {"SIGSTORE_ID_TOKEN": mint_identity_token("dev@example.com")}
-    signed = cli("run", "--sign", "--trust-config", str(sigstore_trust_config), cwd=repo, env=env)
-    assert signed.code == 0, signed.err
-    return repo, repo / ".localci" / "results"
-
-
 def _sigstore_verify(
-    trust_config: Path, issuer: str, bundle: Path, artifact: Path
+    signed: SignedRepo, bundle: Path, artifact: Path
 ) -> subprocess.CompletedProcess[str]:
-    args = [SIGSTORE, "--trust-config", str(trust_config), "verify", "identity"]
+    args = [SIGSTORE, "--trust-config", str(signed.trust_config), "verify", "identity"]
     args += ["--bundle", str(bundle), "--cert-identity", "dev@example.com"]
-    args += ["--cert-oidc-issuer", issuer, str(artifact)]
+    args += ["--cert-oidc-issuer", signed.issuer, str(artifact)]
     return subprocess.run(args, capture_output=True, text=True, env=dict(os.environ), check=False)
 
 
@@ -74,45 +44,27 @@ def _statement(bundle: Path) -> dict[str, object]:
     return statement
 
 
-def test_sigstore_cli_accepts_the_stored_result_and_both_bundles(
-    signed_repo: tuple[Path, Path], sigstore_trust_config: Path, sigstore_double: object
-) -> None:
-    issuer = sigstore_double.issuer_url  # type: ignore[attr-defined]
-    result, bundle, tests = _files(signed_repo[1])
+def test_sigstore_cli_accepts_the_stored_result_and_both_bundles(signed_repo: SignedRepo) -> None:
+    result, bundle, tests = _files(signed_repo.results)
     assert _statement(bundle)["predicateType"] == PREDICATE_TYPE
     assert _statement(tests)["predicateType"] == TEST_RESULT_PREDICATE_TYPE
     assert _statement(tests)["predicate"]["result"] == "PASSED"  # type: ignore[index]
     for signed in (bundle, tests):
-        done = _sigstore_verify(sigstore_trust_config, issuer, signed, result)
+        done = _sigstore_verify(signed_repo, signed, result)
         assert done.returncode == 0, done.stderr
         assert f"OK: {result}" in done.stderr
 
 
-def test_one_edited_byte_fails_sigstore_and_localci(
-    signed_repo: tuple[Path, Path],
-    sigstore_trust_config: Path,
-    sigstore_double: object,
-    cli: Callable[..., CliResult],
-) -> None:
-    issuer = sigstore_double.issuer_url  # type: ignore[attr-defined]
-    repo, results = signed_repo
-    result, bundle, tests = _files(results)
+def test_one_edited_byte_fails_sigstore_and_localci(signed_repo: SignedRepo) -> None:
+    result, bundle, tests = _files(signed_repo.results)
     data = bytearray(result.read_bytes())
     data[data.index(b'"hello"') + 1] = ord("j")  # the stage is now called "jello"
     result.write_bytes(bytes(data))
     for signed in (bundle, tests):
-        done = _sigstore_verify(sigstore_trust_config, issuer, signed, result)
+        done = _sigstore_verify(signed_repo, signed, result)
         assert done.returncode != 0
         assert "no subject for digest" in done.stderr
-    verdict = cli(
-        "verify",
-        "--policy",
-        str(repo / ".localci.yml"),
-        "--trust-config",
-        str(sigstore_trust_config),
-        "--json",
-        cwd=repo,
-    )
+    verdict = signed_repo.verify()
     assert verdict.code == 4, verdict.out + verdict.err
     failed = {c["name"]: c["reason"] for c in verdict.json()["checks"] if not c["passed"]}
     assert "edited after signing" in failed["subject"]

@@ -36,6 +36,7 @@ from localci.config.loader import load_config
 from localci.verifier.check import Verdict
 from localci.verifier.sources import config_at
 from tests.conftest import commit_all, git
+from tests.factories import VERIFIER_CHECKS
 from tests.sigstore_double import GITHUB_ISSUER, SigstoreDouble
 
 from .conftest import CliResult
@@ -43,9 +44,7 @@ from .conftest import CliResult
 Cli = Callable[..., CliResult]
 
 DEV = "dev@example.com"
-ALL_CHECKS = shlex.split(
-    "schema signature signer subject test_result commit clean config complete age stages thresholds"
-)
+ALL_CHECKS = VERIFIER_CHECKS
 
 # -- the real run: pytest + coverage + ruff over a tiny project ------------------------
 

@@ -34,19 +34,16 @@ from localci.errors import UsageError, VerificationError
 from localci.result.digest import canonical_json
 from localci.result.model import (
     RESULT_SCHEMA_VERSION,
-    CoverageMetrics,
     GitInfo,
-    LintCounts,
     Metrics,
     RunnerInfo,
     StageResult,
-    TestCounts,
     ThresholdOutcome,
     result_from_dict,
     result_to_dict,
 )
 from localci.verifier.check import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
-from tests.factories import make_result, make_stage
+from tests.factories import VERIFIER_CHECKS, covered, linted, make_result, make_stage, ran_tests
 
 # `from localci import verify` would give the public function in localci/__init__.py.
 verify_module = importlib.import_module("localci.verifier.check")
@@ -60,20 +57,7 @@ DEV = "dev@example.com"
 BUNDLE = '{"a bundle": "the fake does not read it"}'
 COMMIT_CONFIG = "c" * 64  # the factory's config digest: the commit's own configuration
 TESTS_BUNDLE = '{"the test-result bundle": "the fake answers with the matching statement"}'
-ALL_CHECKS = [
-    "schema",
-    "signature",
-    "signer",
-    "subject",
-    "test_result",
-    "commit",
-    "clean",
-    "config",
-    "complete",
-    "age",
-    "stages",
-    "thresholds",
-]
+ALL_CHECKS = VERIFIER_CHECKS
 
 POLICY = f"""\
 stages:
@@ -112,27 +96,11 @@ def stage(name: str, kind: str, **fields: Any) -> StageResult:
 def good_stages() -> tuple[StageResult, ...]:
     """Stages that satisfy :data:`POLICY`."""
     return (
+        stage("tests", "tests", metrics=ran_tests(3, 3)),
         stage(
-            "tests",
-            "tests",
-            metrics=Metrics(tests=TestCounts(total=3, passed=3, failed=0, errors=0, skipped=0)),
+            "coverage", "coverage", metrics=covered(91.5, statements=200, covered_statements=183)
         ),
-        stage(
-            "coverage",
-            "coverage",
-            metrics=Metrics(
-                coverage=CoverageMetrics(
-                    percent=91.5,
-                    line_percent=91.5,
-                    branch_percent=None,
-                    statements=200,
-                    covered_statements=183,
-                )
-            ),
-        ),
-        stage(
-            "lint", "lint", metrics=Metrics(lint=LintCounts(total=2, errors=0, warnings=0, notes=2))
-        ),
+        stage("lint", "lint", metrics=linted(2, notes=2)),
         stage("build", "command"),
     )
 
@@ -221,6 +189,25 @@ class FakeBundles:
         )
 
 
+def arguments(doc: Any, **overrides: Any) -> dict[str, Any]:
+    """``verify_result``'s keyword arguments for ``doc``: both bundles, :data:`POLICY`,
+    :data:`SHA` and :data:`TREE`, the commit's configuration digest, :data:`NOW`, and a
+    fake whose bundle signs exactly ``doc``; ``overrides`` replace any of them."""
+    defaults: dict[str, Any] = {
+        "result_doc": doc,
+        "bundle_json": BUNDLE,
+        "policy": policy(),
+        "sha": SHA,
+        "tree": TREE,
+        "commit_config_sha256": COMMIT_CONFIG,
+        "now": NOW,
+        "test_result_bundle_json": TESTS_BUNDLE,
+    }
+    if "verify_bundle" not in overrides:
+        defaults["verify_bundle"] = FakeBundles(statement_for(doc))
+    return defaults | overrides
+
+
 def check(
     doc: Any,
     *,
@@ -232,16 +219,18 @@ def check(
     now: datetime = NOW,
 ) -> Verdict:
     """Run the verifier on ``doc``; by default its bundle signs exactly ``doc``."""
+    chosen = {"verify_bundle": fake} if fake is not None else {}
     return verify_result(
-        result_doc=doc,
-        bundle_json=bundle,
-        policy=rules or policy(),
-        sha=sha,
-        tree=tree,
-        commit_config_sha256=COMMIT_CONFIG,
-        now=now,
-        verify_bundle=fake or FakeBundles(statement_for(doc)),
-        test_result_bundle_json=TESTS_BUNDLE if bundle is not None else None,
+        **arguments(
+            doc,
+            bundle_json=bundle,
+            policy=rules or policy(),
+            sha=sha,
+            tree=tree,
+            now=now,
+            test_result_bundle_json=TESTS_BUNDLE if bundle is not None else None,
+            **chosen,
+        )
     )
 
 
@@ -280,16 +269,15 @@ def test_trust_arguments_reach_verify_bundle(tmp_path: Path) -> None:
     fake = FakeBundles(statement_for(doc))
     trust = tmp_path / "trust.json"
     verify_result(
-        result_doc=doc,
-        bundle_json=BUNDLE,
-        policy=policy(),
-        sha=SHA,
-        commit_config_sha256=COMMIT_CONFIG,
-        trust_config=trust,
-        staging=True,
-        offline=False,
-        now=NOW,
-        verify_bundle=fake,
+        **arguments(
+            doc,
+            tree=None,
+            test_result_bundle_json=None,
+            trust_config=trust,
+            staging=True,
+            offline=False,
+            verify_bundle=fake,
+        )
     )
     assert fake.calls == [
         {
@@ -347,16 +335,7 @@ def test_verdict_equality_ignores_the_parsed_result() -> None:
 
 def test_default_clock_is_now() -> None:
     fresh = make_doc(finished_at=stamp(datetime.now(timezone.utc) - timedelta(minutes=1)))
-    verdict = verify_result(
-        result_doc=fresh,
-        bundle_json=BUNDLE,
-        policy=policy(),
-        sha=SHA,
-        commit_config_sha256=COMMIT_CONFIG,
-        tree=TREE,
-        verify_bundle=FakeBundles(statement_for(fresh)),
-        test_result_bundle_json=TESTS_BUNDLE,
-    )
+    verdict = verify_result(**arguments(fresh, now=None))
     assert verdict.accepted, verdict.failed
     assert by_name(verdict)["age"].reason.endswith("old (max_age 1.0h)")
 
@@ -366,17 +345,7 @@ def test_public_api_is_callable_in_every_import_order() -> None:
     rebinds the package attribute to the module (it forwards to verify_result)."""
     package: Any = localci
     assert package.verifier.check is verify_module  # the submodule is imported by now
-    doc = make_doc()
-    verdict = localci.verify(
-        result_doc=doc,
-        bundle_json=BUNDLE,
-        policy=policy(),
-        sha=SHA,
-        commit_config_sha256=COMMIT_CONFIG,
-        now=NOW,
-        verify_bundle=FakeBundles(statement_for(doc)),
-        test_result_bundle_json=TESTS_BUNDLE,
-    )
+    verdict = localci.verify(**arguments(make_doc(), tree=None))
     assert isinstance(verdict, Verdict)
     assert verdict.accepted
 
@@ -471,15 +440,7 @@ def test_real_verify_bundle_is_the_default(monkeypatch: pytest.MonkeyPatch) -> N
     doc = make_doc()
     fake = FakeBundles(statement_for(doc))
     monkeypatch.setattr("localci.attest.signing.verify_bundle", fake)
-    verdict = verify_result(
-        result_doc=doc,
-        bundle_json=BUNDLE,
-        policy=policy(),
-        sha=SHA,
-        commit_config_sha256=COMMIT_CONFIG,
-        now=NOW,
-        test_result_bundle_json=TESTS_BUNDLE,
-    )
+    verdict = verify_result(**arguments(doc, tree=None, verify_bundle=None))
     assert verdict.accepted, verdict.failed
     assert len(fake.calls) == 1
 
@@ -797,15 +758,7 @@ def test_thresholds_recomputed_under_the_policy_not_the_document() -> None:
     """The document says coverage 70% passed its own min_percent 50; the policy says 80."""
     stages = _replace_stage(
         "coverage",
-        metrics=Metrics(
-            coverage=CoverageMetrics(
-                percent=70.0,
-                line_percent=70.0,
-                branch_percent=None,
-                statements=10,
-                covered_statements=7,
-            )
-        ),
+        metrics=covered(70.0, statements=10, covered_statements=7),
         thresholds=(ThresholdOutcome(name="min_percent", limit=50, actual=70.0, passed=True),),
     )
     verdict = check(make_doc(stages=stages))
@@ -819,13 +772,13 @@ def test_every_threshold_problem_is_listed() -> None:
     stages = (
         replace(
             good_stages()[0],
-            metrics=Metrics(tests=TestCounts(total=4, passed=2, failed=1, errors=1, skipped=0)),
+            metrics=ran_tests(4, 2, failed=1, errors=1),
             status="failed",
         ),
         good_stages()[1],
         replace(
             good_stages()[2],
-            metrics=Metrics(lint=LintCounts(total=3, errors=1, warnings=1, notes=1)),
+            metrics=linted(3, errors=1, warnings=1, notes=1),
         ),
         replace(good_stages()[3], exit_code=2, status="failed"),
     )
@@ -842,7 +795,7 @@ def test_stage_of_another_kind() -> None:
     stages = _replace_stage(
         "build",
         kind="tests",
-        metrics=Metrics(tests=TestCounts(total=1, passed=1, failed=0, errors=0, skipped=0)),
+        metrics=ran_tests(1, 1),
     )
     failed = only_failure(check(make_doc(stages=stages)))
     assert failed.reason == "build: is a tests stage, the policy expects command"
@@ -950,16 +903,7 @@ def test_test_result_from_another_signing_session_is_rejected() -> None:
 
 def test_missing_or_unverifiable_test_result_fails() -> None:
     doc = make_doc()
-    missing = verify_result(
-        result_doc=doc,
-        bundle_json=BUNDLE,
-        policy=policy(),
-        sha=SHA,
-        commit_config_sha256=COMMIT_CONFIG,
-        tree=TREE,
-        now=NOW,
-        verify_bundle=FakeBundles(statement_for(doc)),
-    )
+    missing = verify_result(**arguments(doc, test_result_bundle_json=None))
     assert only_failure(missing).name == "test_result"
     assert missing.exit_code == 4
 
@@ -976,17 +920,7 @@ def test_missing_or_unverifiable_test_result_fails() -> None:
 
 def test_result_file_bytes_must_be_the_signed_bytes() -> None:
     doc = make_doc()
-    common: dict[str, Any] = {
-        "result_doc": doc,
-        "bundle_json": BUNDLE,
-        "policy": policy(),
-        "sha": SHA,
-        "commit_config_sha256": COMMIT_CONFIG,
-        "tree": TREE,
-        "now": NOW,
-        "verify_bundle": FakeBundles(statement_for(doc)),
-        "test_result_bundle_json": TESTS_BUNDLE,
-    }
+    common = arguments(doc)
     assert verify_result(**common, result_bytes=canonical_json(doc)).accepted
     pretty = json.dumps(doc, indent=2).encode()
     failed = only_failure(verify_result(**common, result_bytes=pretty))
