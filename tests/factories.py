@@ -67,6 +67,8 @@ def covered(
     branch_percent: float | None = None,
     statements: int = 100,
     covered_statements: int = 0,
+    branches: int | None = None,
+    covered_branches: int | None = None,
 ) -> Metrics:
     """Metrics of a coverage stage: ``percent`` combined (``line_percent`` defaults to
     it), ``covered_statements`` of ``statements``; branches not measured unless
@@ -78,6 +80,8 @@ def covered(
         branch_percent=branch_percent,
         statements=statements,
         covered_statements=covered_statements,
+        branches=branches,
+        covered_branches=covered_branches,
     )
     return Metrics(coverage=coverage)
 

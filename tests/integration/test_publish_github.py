@@ -33,21 +33,17 @@ from localci.publish.payloads import MAX_OUTPUT_BYTES, TRUNCATION_MARKER, embedd
 from localci.publish.spool import SpoolTarget, list_entries, new_entry, spool
 from localci.result.digest import sha256_hex
 from localci.result.model import (
-    CoverageMetrics,
     Finding,
     GitInfo,
-    LintCounts,
-    Metrics,
     Result,
     StageResult,
-    TestCounts,
     ThresholdOutcome,
     result_to_dict,
 )
 from localci.result.store import Store
 from tests.conftest import commit_all, git
+from tests.factories import covered, linted, make_stage, ran_tests
 from tests.factories import make_result as build_result
-from tests.factories import make_stage
 from tests.github_double import GitHubDouble, TokenKind, generate_app_key
 from tests.github_double.state import CheckRun
 
@@ -92,7 +88,7 @@ def lint_stage(n: int, name: str = "lint") -> StageResult:
         kind="lint",
         status="failed" if n else "passed",
         exit_code=1 if n else 0,
-        metrics=Metrics(lint=LintCounts(total=n, errors=n, warnings=0, notes=0)),
+        metrics=linted(n, errors=n),
         findings=findings,
         findings_total=n,
         log_tail="src/app.py:1:1: F401" if n else None,
@@ -125,7 +121,7 @@ def rich_result(sha: str) -> Result:
         status="failed",
         exit_code=1,
         reason="2 tests failed",
-        metrics=Metrics(tests=TestCounts(total=20, passed=17, failed=2, errors=0, skipped=1)),
+        metrics=ran_tests(20, 17, failed=2, skipped=1),
         findings=(
             Finding(
                 kind="test",
@@ -151,14 +147,8 @@ def rich_result(sha: str) -> Result:
         kind="coverage",
         status="failed",
         reason="coverage 81.25% is below 90%",
-        metrics=Metrics(
-            coverage=CoverageMetrics(
-                percent=81.25,
-                line_percent=82.0,
-                branch_percent=75.0,
-                statements=160,
-                covered_statements=130,
-            )
+        metrics=covered(
+            81.25, line_percent=82.0, branch_percent=75.0, statements=160, covered_statements=130
         ),
         thresholds=(ThresholdOutcome(name="min_percent", limit=90, actual=81.25, passed=False),),
         findings=(
@@ -179,7 +169,7 @@ def rich_result(sha: str) -> Result:
         kind="lint",
         status="failed",
         exit_code=1,
-        metrics=Metrics(lint=LintCounts(total=2, errors=1, warnings=1, notes=0)),
+        metrics=linted(2, errors=1, warnings=1),
         thresholds=(
             ThresholdOutcome(
                 name="max_findings", limit=0, actual=2, passed=False, severity="warning"

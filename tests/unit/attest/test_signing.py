@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,18 +41,13 @@ from localci.errors import (
 )
 from localci.result.digest import canonical_json
 from localci.result.model import (
-    CoverageMetrics,
     Finding,
     GitInfo,
-    LintCounts,
-    Metrics,
     RunnerInfo,
-    StageResult,
-    TestCounts,
     ThresholdOutcome,
     result_to_dict,
 )
-from tests.factories import make_result
+from tests.factories import covered, linted, make_result, make_stage, ran_tests
 from tests.sigstore_double import GITHUB_ISSUER
 
 if TYPE_CHECKING:
@@ -66,38 +62,34 @@ COMMIT = "3f" * 20
 
 
 def _result_doc() -> dict[str, Any]:
-    tests = StageResult(
-        name="tests",
-        kind="tests",
-        status="passed",
+    coverage = covered(
+        91.5,
+        line_percent=92.0,
+        branch_percent=88.25,
+        statements=200,
+        covered_statements=184,
+        branches=40,
+        covered_branches=35,
+    )
+    tests = make_stage(
+        "tests",
+        "tests",
         command=("pytest", "-q"),
         duration=10.25,
-        exit_code=0,
         started_at="2026-11-21T04:00:00Z",
         finished_at="2026-11-21T04:00:10.25Z",
-        metrics=Metrics(
-            tests=TestCounts(total=10, passed=9, failed=0, errors=0, skipped=1),
-            coverage=CoverageMetrics(
-                percent=91.5,
-                line_percent=92.0,
-                branch_percent=88.25,
-                statements=200,
-                covered_statements=184,
-                branches=40,
-                covered_branches=35,
-            ),
-        ),
+        metrics=replace(coverage, tests=ran_tests(10, 9, skipped=1).tests),
         thresholds=(ThresholdOutcome(name="min_percent", limit=80, actual=91.5, passed=True),),
     )
-    lint = StageResult(
-        name="lint",
-        kind="lint",
+    lint = make_stage(
+        "lint",
+        "lint",
         status="failed",
         command=("ruff", "check", "."),
         duration=0.5,
         exit_code=1,
         reason="1 lint finding at or above error",
-        metrics=Metrics(lint=LintCounts(total=1, errors=1, warnings=0, notes=0)),
+        metrics=linted(1, errors=1),
         findings=(
             Finding(kind="lint", message="`os` imported but unused — ü", path="src/app.py", line=3),
         ),

@@ -15,8 +15,8 @@ from localci.attest.test_result import (
     build_test_result_statement,
     in_toto_test_result,
 )
-from localci.result.model import Finding, LintCounts, Metrics, result_to_dict
-from tests.factories import SHA, make_result, make_stage
+from localci.result.model import Finding, result_to_dict
+from tests.factories import SHA, linted, make_result, make_stage
 
 
 def _failing_test(test_id: str) -> Finding:
@@ -39,9 +39,7 @@ def test_a_clean_pass_is_passed_with_every_stage() -> None:
 
 
 def test_skipped_stages_and_tolerated_lint_findings_warn() -> None:
-    lint = make_stage(
-        "lint", "lint", metrics=Metrics(lint=LintCounts(total=2, errors=0, warnings=2, notes=0))
-    )
+    lint = make_stage("lint", "lint", metrics=linted(2, warnings=2))
     skipped = make_stage("docs", status="skipped", reason="sphinx is not installed", exit_code=None)
     predicate = in_toto_test_result(make_result(make_stage("tests", "tests"), lint, skipped))
     assert predicate["result"] == "WARNED"

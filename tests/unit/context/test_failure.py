@@ -7,8 +7,8 @@ import json
 from localci.context.failure import build_context, split_params
 from localci.context.render import context_json, context_markdown
 from localci.redact import Redactor
-from localci.result.model import Finding, Metrics, Result, TestCounts
-from tests.factories import SHA, make_result, make_stage
+from localci.result.model import Finding, Result
+from tests.factories import SHA, make_result, make_stage, ran_tests
 
 NO_ENV = Redactor(env={})
 
@@ -45,7 +45,7 @@ def _failing_result(*, tail_lines: int = 5, tests: int = 1, lint: int = 1) -> Re
             status="failed",
             reason=f"{tests} tests failed (max_failures 0)",
             exit_code=1,
-            metrics=Metrics(tests=TestCounts(total=5, passed=4, failed=1, errors=0, skipped=0)),
+            metrics=ran_tests(5, 4, failed=1),
             findings=test_findings,
             findings_total=tests,
             log_tail=tail,

@@ -25,18 +25,8 @@ from localci.publish.payloads import (
     title_for,
     truncate_bytes,
 )
-from localci.result.model import (
-    CoverageMetrics,
-    Finding,
-    LintCounts,
-    Metrics,
-    Result,
-    StageResult,
-    TestCounts,
-    ThresholdOutcome,
-    result_to_dict,
-)
-from tests.factories import SHA, make_result, make_stage
+from localci.result.model import Finding, Result, StageResult, ThresholdOutcome, result_to_dict
+from tests.factories import SHA, covered, linted, make_result, make_stage, ran_tests
 
 MARKER_BYTES = len(TRUNCATION_MARKER.encode())
 
@@ -129,28 +119,22 @@ def test_summary_has_the_stage_table_counts_coverage_and_findings() -> None:
         status="failed",
         exit_code=1,
         reason="1 test failed",
-        metrics=Metrics(tests=TestCounts(total=12, passed=10, failed=1, errors=0, skipped=1)),
+        metrics=ran_tests(12, 10, failed=1, skipped=1),
     )
     cov = stage(
         "cov",
         kind="coverage",
         status="failed",
         reason="coverage 87.50% < 90%",
-        metrics=Metrics(
-            coverage=CoverageMetrics(
-                percent=87.5,
-                line_percent=88.0,
-                branch_percent=80.0,
-                statements=80,
-                covered_statements=70,
-            )
+        metrics=covered(
+            87.5, line_percent=88.0, branch_percent=80.0, statements=80, covered_statements=70
         ),
         thresholds=(ThresholdOutcome(name="min_percent", limit=90, actual=87.5, passed=False),),
     )
     lint = stage(
         "lint",
         kind="lint",
-        metrics=Metrics(lint=LintCounts(total=3, errors=2, warnings=1, notes=0)),
+        metrics=linted(3, errors=2, warnings=1),
         thresholds=(
             ThresholdOutcome(name="max_findings", limit=5, actual=3, passed=True, severity="error"),
         ),
@@ -389,20 +373,9 @@ def test_status_description_always_fits_140_characters() -> None:
 
 
 def test_status_description_mentions_coverage_and_test_counts() -> None:
-    tests = stage(
-        "unit", metrics=Metrics(tests=TestCounts(total=7, passed=7, failed=0, errors=0, skipped=0))
-    )
+    tests = stage("unit", metrics=ran_tests(7, 7))
     cov = stage(
-        "cov",
-        metrics=Metrics(
-            coverage=CoverageMetrics(
-                percent=91.234,
-                line_percent=91.0,
-                branch_percent=None,
-                statements=10,
-                covered_statements=9,
-            )
-        ),
+        "cov", metrics=covered(91.234, line_percent=91.0, statements=10, covered_statements=9)
     )
     status = status_payload(result(tests, cov), context="localci")
     assert status.description == "success: 2/2 stages passed · 7 tests · coverage 91.2%"

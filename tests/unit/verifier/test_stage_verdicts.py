@@ -13,22 +13,19 @@ from typing import Any
 
 import pytest
 
-from localci.result.model import Metrics, StageResult, TestCounts
+from localci.result.model import StageResult
 from localci.verifier.check import verify_result
 from localci.verifier.policy import stage_problems
+from tests.factories import ran_tests
 from tests.unit.verifier.test_check import (
     COMMIT_CONFIG,
-    NOW,
-    SHA,
-    TESTS_BUNDLE,
-    FakeBundles,
+    arguments,
     by_name,
     check,
     good_stages,
     make_doc,
     only_failure,
     policy,
-    statement_for,
 )
 
 
@@ -89,7 +86,7 @@ def test_a_recorded_failure_the_recomputation_cannot_see_still_fails() -> None:
 def test_stage_problems_is_empty_for_a_passing_stage() -> None:
     wanted = policy().stage("tests")
     assert wanted is not None
-    counts = Metrics(tests=TestCounts(total=1, passed=1, failed=0, errors=0, skipped=0))
+    counts = ran_tests(1, 1)
     good = replace(good_stages()[0], metrics=counts)
     assert stage_problems(wanted, good) == []
 
@@ -98,18 +95,7 @@ def test_stage_problems_is_empty_for_a_passing_stage() -> None:
 
 
 def test_a_result_made_under_another_config_fails_integrity() -> None:
-    doc = make_doc()
-    verdict = verify_result(
-        result_doc=doc,
-        bundle_json='{"fake": 1}',
-        policy=policy(),
-        sha=SHA,
-        tree=None,
-        commit_config_sha256="d" * 64,
-        verify_bundle=FakeBundles(statement_for(doc)),
-        test_result_bundle_json=TESTS_BUNDLE,
-        now=NOW,
-    )
+    verdict = verify_result(**arguments(make_doc(), tree=None, commit_config_sha256="d" * 64))
     failed = only_failure(verdict)
     assert failed.name == "config"
     assert "not the configuration committed in the commit" in failed.reason
@@ -121,15 +107,7 @@ def test_without_the_commits_config_the_config_check_fails_closed() -> None:
     verdict = check(doc)
     assert by_name(verdict)["config"].passed
     assert by_name(verdict)["config"].reason.startswith("the result was made under the commit")
-    blind = verify_result(
-        result_doc=doc,
-        bundle_json='{"fake": 1}',
-        policy=policy(),
-        sha=SHA,
-        now=NOW,
-        verify_bundle=FakeBundles(statement_for(doc)),
-        test_result_bundle_json=TESTS_BUNDLE,
-    )
+    blind = verify_result(**arguments(doc, tree=None, commit_config_sha256=None))
     assert "could not be read" in by_name(blind)["config"].reason
     assert not by_name(blind)["config"].passed
     assert doc["config"]["sha256"] == COMMIT_CONFIG
