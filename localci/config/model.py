@@ -48,7 +48,11 @@ class StageConfig:
     Thresholds apply by kind:
     ``min_percent`` (coverage), ``max_failures`` (tests), ``max_findings`` + ``severity``
     (lint). ``report_exit_codes`` are the exit codes after which the tool has written its
-    report (``None``: the tool's defaults, :mod:`localci.reports.exits`).
+    report (``None``: the tool's defaults, :mod:`localci.reports.exits`). ``precision`` is
+    never configured: it is coverage.py's ``[report] precision`` (digits, >= 0), set when
+    ``min_percent`` is the project's own ``fail_under``
+    (:func:`localci.run.project.with_project_thresholds`), and makes ``min_percent``
+    judged by coverage.py's rule; ``None`` compares the unrounded total.
     """
 
     name: str
@@ -62,6 +66,7 @@ class StageConfig:
     after: tuple[str, ...] = ()
     report: ReportSpec | None = None
     min_percent: float | None = None
+    precision: int | None = None
     max_failures: int | None = None
     max_flaky: int | None = None
     max_findings: int | None = None

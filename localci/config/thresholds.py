@@ -21,7 +21,12 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
     - ``max_failures`` (tests): ``failed + errors <= limit``.
     - ``max_flaky`` (tests): ``flaky <= limit`` (tests that failed, then passed on a
       re-run; 0 for results without re-runs).
-    - ``min_percent`` (coverage): ``percent >= limit`` (coverage.py's total, unrounded).
+    - ``min_percent`` (coverage): ``percent >= limit`` (coverage.py's total, unrounded);
+      with ``stage.precision`` set (the limit is the project's own ``fail_under``),
+      coverage.py's own rule instead, so the verdict equals coverage.py's exit 2:
+      ``coverage.results.should_fail_under(total, fail_under, precision)`` rounds the
+      total to ``precision`` digits (more when the limit has more) and demands exactly
+      100 for a limit of 100.
     - ``max_findings`` (lint): findings at or above ``stage.severity`` ``<= limit``.
 
     A threshold whose metric is absent yields no outcome; the caller decides what a
@@ -35,8 +40,7 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
         flaky = metrics.tests.flaky
         out.append(_outcome("max_flaky", stage.max_flaky, flaky, flaky <= stage.max_flaky))
     if stage.min_percent is not None and metrics.coverage is not None:
-        pct = metrics.coverage.percent
-        out.append(_outcome("min_percent", stage.min_percent, pct, pct >= stage.min_percent))
+        out.append(_min_percent(stage.min_percent, stage.precision, metrics.coverage.percent))
     if stage.max_findings is not None and metrics.lint is not None:
         lint, rank = metrics.lint, _SEVERITY_RANK[stage.severity]
         counted = (
@@ -54,6 +58,17 @@ def evaluate(stage: StageConfig, metrics: Metrics) -> tuple[ThresholdOutcome, ..
     return tuple(out)
 
 
+def _min_percent(limit: float, precision: int | None, pct: float) -> ThresholdOutcome:
+    if precision is None:
+        return _outcome("min_percent", limit, pct, pct >= limit)
+    from coverage.results import should_fail_under
+
+    passed = not should_fail_under(pct, limit, precision)
+    return ThresholdOutcome(
+        name="min_percent", limit=limit, actual=pct, passed=passed, precision=precision
+    )
+
+
 def _outcome(name: str, limit: float, actual: float, passed: bool) -> ThresholdOutcome:
     return ThresholdOutcome(name=name, limit=limit, actual=actual, passed=passed)  # type: ignore[arg-type]
 
@@ -61,7 +76,12 @@ def _outcome(name: str, limit: float, actual: float, passed: bool) -> ThresholdO
 def describe_failure(outcome: ThresholdOutcome) -> str:
     """One sentence for a failed threshold, e.g. ``coverage 71.43% is below min_percent 80``."""
     if outcome.name == "min_percent":
-        return f"coverage {outcome.actual:.2f}% is below min_percent {outcome.limit:g}"
+        rule = (
+            ""
+            if outcome.precision is None
+            else f" (coverage.py's fail_under rule at precision {outcome.precision})"
+        )
+        return f"coverage {outcome.actual:.2f}% is below min_percent {outcome.limit:g}{rule}"
     if outcome.name == "max_flaky":
         return (
             f"{outcome.actual:g} flaky tests (failed, then passed on a re-run) exceed "

@@ -149,7 +149,8 @@ def _threshold_text(stage: StageResult) -> str:
     for t in stage.thresholds:
         op = ">=" if t.name == "min_percent" else "<="
         mark = "✅" if t.passed else "❌"
-        parts.append(f"{mark} {t.name} {op} {t.limit:g} (actual {t.actual:g})")
+        rounded = "" if t.precision is None else f" rounded to {t.precision} digits"
+        parts.append(f"{mark} {t.name} {op} {t.limit:g} (actual {t.actual:g}{rounded})")
     return "; ".join(parts)
 
 

@@ -43,7 +43,7 @@ __all__ = [
 RESULT_SCHEMA_ID = "urn:localci:schema:result:v1"
 """The ``$id`` of ``schemas/result.v1.schema.json`` and the document's ``schema`` value."""
 
-RESULT_SCHEMA_VERSION = "1.1"
+RESULT_SCHEMA_VERSION = "1.2"
 """``major.minor``: a minor bump only adds optional fields; a major bump is a new schema."""
 
 Conclusion = Literal["success", "failure", "error", "cancelled"]
@@ -153,7 +153,9 @@ class ThresholdOutcome:
     ``name`` is ``min_percent`` (coverage, ``actual >= limit``), ``max_failures`` (tests:
     failed + errors, ``actual <= limit``) or ``max_findings`` (lint findings at or above
     ``severity``, ``actual <= limit``) or ``max_flaky`` (tests: flaky tests,
-    ``actual <= limit``).
+    ``actual <= limit``). ``precision`` (``min_percent`` only) is set when the limit is
+    the project's coverage.py ``fail_under``: ``passed`` then follows coverage.py's rule,
+    the total rounded to that many digits (``coverage.results.should_fail_under``).
     """
 
     name: Literal["min_percent", "max_failures", "max_findings", "max_flaky"]
@@ -161,6 +163,7 @@ class ThresholdOutcome:
     actual: float
     passed: bool
     severity: Severity | None = None
+    precision: int | None = None
 
 
 TestOutcome = Literal["passed", "failed", "error", "skipped", "flaky"]

@@ -5,6 +5,10 @@ project's own ``[report] fail_under`` becomes that threshold, read by coverage.p
 configuration reader from the files and in the order coverage.py itself uses
 (``.coveragerc``, ``.coveragerc.toml``, ``setup.cfg``, ``tox.ini``, ``pyproject.toml``;
 https://coverage.readthedocs.io/en/latest/config.html), in the folder the stage runs in.
+Its ``[report] precision`` comes along: the threshold is then judged by coverage.py's own
+rule (:func:`localci.config.thresholds.evaluate`), so a total of 79.96 passes
+``fail_under = 80`` at precision 0 and fails it at precision 2, as coverage.py's exit
+code says.
 """
 
 from __future__ import annotations
@@ -22,15 +26,19 @@ __all__ = ["FailUnder", "coverage_fail_under", "with_project_thresholds"]
 
 @dataclass(frozen=True, kw_only=True)
 class FailUnder:
-    """coverage.py's ``fail_under`` (percent, 0-100) and the file it came from (relative)."""
+    """coverage.py's ``fail_under`` (percent, 0-100), its ``precision`` (digits after the
+    decimal point the total is rounded to, >= 0) and the file it came from (relative)."""
 
     percent: float
     source: str
+    precision: int = 0
 
 
 def coverage_fail_under(folder: Path) -> FailUnder | None:
     """The ``fail_under`` coverage.py would apply when run in ``folder``; ``None`` when
-    unset (coverage's default 0) or when no configuration file can be read."""
+    unset (coverage's default 0), when no configuration file can be read, or when the
+    ``fail_under`` or ``precision`` is one coverage.py itself rejects (it then fails the
+    stage with its own message)."""
     from coverage.config import CoverageConfig, config_files_to_try
 
     config = CoverageConfig()
@@ -42,9 +50,10 @@ def coverage_fail_under(folder: Path) -> FailUnder | None:
             continue
         with contextlib.suppress(Exception):  # an unreadable file: coverage.py will say so
             if config.from_file(str(path), warn=lambda _msg: None, our_file=our_file):
-                if not config.fail_under:
+                percent, precision = float(config.fail_under), int(config.precision)
+                if not 0 < percent <= 100 or precision < 0:
                     return None
-                return FailUnder(percent=float(config.fail_under), source=name)
+                return FailUnder(percent=percent, source=name, precision=precision)
         if specified:
             return None
     return None
@@ -61,10 +70,11 @@ def with_project_thresholds(
         if stage.kind == "coverage" and stage.min_percent is None:
             found = coverage_fail_under(workspace / stage.cwd if stage.cwd else workspace)
             if found is not None:
-                stage = replace(stage, min_percent=found.percent)
+                stage = replace(stage, min_percent=found.percent, precision=found.precision)
                 notices.append(
                     f"{stage.name}: min_percent {found.percent:g} from the project's "
-                    f"coverage fail_under ({found.source})"
+                    f"coverage fail_under ({found.source}), judged at its precision "
+                    f"{found.precision}"
                 )
         out.append(stage)
     return tuple(out), tuple(notices)

@@ -151,3 +151,53 @@ def test_show_prints_the_output_tail_of_a_failed_stage(
     shown = cli("show", cwd=repo)
     assert "exited with code 3" in shown.out
     assert "| the real cause" in shown.out
+
+
+# 1999 of 2500 statements run: a total of 79.96 %.
+ROUNDING = {
+    "calc.py": "".join(f"a{i} = 0\n" for i in range(1998))
+    + "\n\ndef never():\n"
+    + "".join(f"    b{i} = 0\n" for i in range(501)),
+    ".localci.yml": "stages:\n"
+    "  - {name: measure, kind: command, run: ['{python}', -m, coverage, run,"
+    " '--data-file={reports}/.coverage', calc.py]}\n"
+    "  - name: coverage\n    kind: coverage\n    needs: [measure]\n"
+    "    run: ['{python}', -m, coverage, json, '--data-file={reports}/.coverage',"
+    " -o, '{reports}/coverage.json']\n"
+    "    report: {format: coverage-json, path: '{reports}/coverage.json'}\n",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", [0, 2])
+def test_the_projects_fail_under_is_judged_at_its_precision_as_coverage_py_does(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], precision: int
+) -> None:
+    """79.96 % against fail_under 80: coverage.py passes at precision 0 (it rounds the
+    total to 80) and exits 2 at precision 2; localci's verdict, and the verifier's
+    recomputation, are coverage.py's exit code each time."""
+    from localci.config.loader import load_config
+    from localci.result.model import stage_from_dict
+    from localci.verifier.policy import stage_problems
+
+    rc = f"[report]\nfail_under = 80\nprecision = {precision}\n"
+    repo = make_repo({**ROUNDING, ".coveragerc": rc})
+    result = cli("run", "--json", cwd=repo)
+    coverage = result.json()["stages"][1]
+    assert coverage["metrics"]["coverage"]["percent"] == pytest.approx(79.96)
+    coverage_py_passed = coverage["exit_code"] == 0
+    assert coverage["exit_code"] == (0 if precision == 0 else 2)  # coverage.py's own verdict
+    assert (coverage["status"] == "passed") is coverage_py_passed
+    assert (result.code == 0) is coverage_py_passed
+    assert coverage["thresholds"] == [
+        {
+            "name": "min_percent",
+            "limit": 80,
+            "actual": coverage["metrics"]["coverage"]["percent"],
+            "passed": coverage_py_passed,
+            "precision": precision,
+        }
+    ]
+    assert f"fail_under (.coveragerc), judged at its precision {precision}" in result.err
+    policy = load_config(repo).stages[1]
+    assert (stage_problems(policy, stage_from_dict(coverage)) == []) is coverage_py_passed
