@@ -8,7 +8,13 @@ The key is the sha256 of the RFC 8785 canonical JSON of:
   implementation and every distribution installed for it with its version (as that
   interpreter's ``importlib.metadata`` lists them), the platform, and the values of the
   environment variables the configuration declares as inputs (``cache.inputs`` and each
-  stage's ``inputs``).
+  stage's ``inputs``);
+- the ``--rerun-failures`` count: re-runs change the verdict itself (a test that fails,
+  then passes, is flaky rather than failed), so a result got with re-runs never stands
+  in for a run without them, nor the other way round, nor for a different count (a
+  test may need more attempts). Both directions matter once failing results are served
+  (``--cache-failures``), and a passing result with flaky tests under ``max_flaky > 0``
+  would otherwise satisfy a run that never re-ran anything.
 
 A hit that passed is re-used, re-bound to the current commit. A failing result is only
 served with ``cache_failures``. When any input cannot be computed the cache is bypassed
@@ -81,9 +87,11 @@ def cache_key(
     *,
     python: InterpreterFacts | None = None,
     interpreter: str | None = None,
+    rerun_failures: int = 0,
 ) -> CacheKey:
     """The key for running ``config`` on ``tree`` with the project interpreter whose
-    self-description is ``python`` (labelled ``interpreter``).
+    self-description is ``python`` (labelled ``interpreter``) and ``rerun_failures``
+    re-runs of failed tests (``--rerun-failures``, 0: none).
 
     :raises Exception: whatever fails while fingerprinting; callers fail open.
     """
@@ -92,6 +100,7 @@ def cache_key(
         "tree": tree,
         "config_sha256": config.sha256,
         "localci_version": __version__,
+        "rerun_failures": rerun_failures,
         "environment": environment_fingerprint(
             names, os.environ if env is None else env, python, interpreter
         ),

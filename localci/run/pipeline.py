@@ -124,7 +124,11 @@ def prepare(target: Target) -> Plan:
     wants_key = options.use_cache and config.cache_enabled and not partial
     wants_key = wants_key and not options.in_place
     python_facts = probe(python, distributions=wants_key)
-    key = _cache_key(facts, config, python, python_facts, target.reporter) if wants_key else None
+    key = (
+        _cache_key(facts, config, python, python_facts, target.reporter, options.rerun_failures)
+        if wants_key
+        else None
+    )
     ignored = influential_ignored(target.root) if options.in_place else ()
     return Plan(
         target=target,
@@ -171,11 +175,18 @@ def _cache_key(
     python: Interpreter,
     python_facts: InterpreterFacts,
     reporter: Reporter,
+    rerun_failures: int,
 ) -> cache.CacheKey | None:
     if facts.dirty:
         return None
     try:
-        return cache.cache_key(facts.tree, config, python=python_facts, interpreter=python.label)
+        return cache.cache_key(
+            facts.tree,
+            config,
+            python=python_facts,
+            interpreter=python.label,
+            rerun_failures=rerun_failures,
+        )
     except Exception as exc:  # fail open: a cache we cannot key is a cache we skip
         reporter.notice(f"result cache skipped: cannot fingerprint the environment ({exc})")
         return None

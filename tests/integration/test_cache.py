@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,8 +148,55 @@ def test_key_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key_for(tree="b" * 40) != base
     assert key_for(DEMO_INPUT="1") != base
     assert key_for(OTHER="1") == base
+    config = parse_config(ConfigSource(kind="yaml", display="x", text=CONFIG))
+    assert cache.cache_key("a" * 40, config, {}, rerun_failures=2).digest != base
     monkeypatch.setattr(cache, "__version__", "99.0")
     assert key_for() != base
     monkeypatch.undo()
     monkeypatch.setattr(cache, "_distributions", lambda: ["left-pad==1.0"])
     assert key_for() != base
+
+
+FLAKY_CONFIG = """\
+stages:
+  - name: tests
+    kind: tests
+    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+          "--junitxml={reports}/junit.xml"]
+    report: {format: junit, path: "{reports}/junit.xml"}
+    max_failures: 0
+"""
+# Fails in every full run and passes when run again by node id (a --rerun-failures run).
+FLAKY_TEST = """\
+import sys
+
+
+def test_flaky():
+    assert any("::" in arg for arg in sys.argv), "fails until re-run by node id"
+"""
+
+
+def test_re_runs_are_part_of_the_key(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    """A result got with --rerun-failures (flaky, not failed) never stands in for a run
+    without re-runs, nor the other way round, also with --cache-failures."""
+    repo = make_repo({".localci.yml": FLAKY_CONFIG, "test_f.py": FLAKY_TEST})
+
+    def run(*args: str) -> tuple[dict[str, Any], dict[str, int], bool]:
+        result = cli("run", "--cache-failures", "--json", *args, cwd=repo)
+        assert result.code == 1, result.err  # failed: 1 failed test, or 1 flaky one
+        doc = result.json()
+        (stage,) = doc["stages"]
+        return doc, stage["metrics"]["tests"], "cache hit" in result.err
+
+    plain, counts, hit = run()
+    assert (counts["failed"], counts["flaky"], hit) == (1, 0, False)
+    rerun, counts, hit = run("--rerun-failures", "1")
+    assert (counts["failed"], counts["flaky"], hit) == (0, 1, False)
+    assert rerun["run_id"] != plain["run_id"]
+    again, counts, hit = run()
+    assert (counts["flaky"], hit, again["run_id"]) == (0, True, plain["run_id"])
+    again, counts, hit = run("--rerun-failures", "1")
+    assert (counts["flaky"], hit, again["run_id"]) == (1, True, rerun["run_id"])
+    assert not run("--rerun-failures", "2")[2]  # another count is another key
