@@ -31,15 +31,8 @@ sys.path.insert(0, str(ROOT))
 from localci.attest.signed import SignedResult  # noqa: E402
 from localci.config.loader import PublishConfig  # noqa: E402
 from localci.publish.deliver import Credentials, PublishOptions, publish  # noqa: E402
-from localci.result.model import (  # noqa: E402
-    Finding,
-    LintCounts,
-    Metrics,
-    Result,
-    RunnerInfo,
-    StageResult,
-    result_to_dict,
-)
+from localci.result.codec import result_to_dict  # noqa: E402
+from localci.result.model import Finding, LintCounts, Metrics, Result, RunnerInfo, StageResult  # noqa: E402
 from localci.result.store import Store, utc_now  # noqa: E402
 from tests.factories import make_result  # noqa: E402
 from tests.github_double import GitHubDouble, TokenKind  # noqa: E402

@@ -11,9 +11,10 @@ import click
 if TYPE_CHECKING:
     from localci.attest.document import SignOutcome
     from localci.publish.deliver import ChannelOutcome
+    from localci.publish.flow import RunReport
     from localci.verifier.check import Verdict
 
-__all__ = ["emit_json", "print_checks", "print_outcomes", "print_signed"]
+__all__ = ["emit_json", "print_checks", "print_outcomes", "print_run_report", "print_signed"]
 
 
 def emit_json(doc: Any) -> None:
@@ -43,3 +44,20 @@ def print_outcomes(outcomes: Iterable[ChannelOutcome]) -> None:
     for o in outcomes:
         where = f" {o.url}" if o.url else ""
         click.echo(f"  {o.channel}: {o.state}: {o.message}{where}", err=True)
+
+
+def print_run_report(report: RunReport, *, as_json: bool) -> None:
+    """What ``localci run`` did: who signed, the result (the document on stdout with
+    ``as_json``, else the table and its path on stderr), then each publish channel."""
+    from localci.result.render import render_result
+
+    if report.signed is not None:
+        print_signed(report.signed)
+    if as_json:
+        emit_json(report.outcome.document)
+    else:
+        click.echo(render_result(report.outcome.result), err=True)
+        click.echo(f"result: {report.outcome.result_path}", err=True)
+    print_outcomes(report.drained)
+    if report.published is not None:
+        print_outcomes(report.published.outcomes)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from localci.cli.options import config_option, publish_options, signing_options
-from localci.cli.output import emit_json, print_outcomes, print_signed
+from localci.cli.output import print_run_report
 
 if TYPE_CHECKING:
     from localci.attest.signing import SigningOptions
@@ -91,7 +91,6 @@ def run(
     The result is written to .localci/results/<sha>.json; logs to .localci/runs/<run-id>/.
     """
     from localci.publish.flow import RunRequest, run_command
-    from localci.result.render import render_result
     from localci.run.console import ConsoleReporter
     from localci.run.pipeline import RunOptions
 
@@ -119,14 +118,5 @@ def run(
         publish=publish,
     )
     report = run_command(request, ConsoleReporter(verbose=verbose))
-    if report.signed is not None:
-        print_signed(report.signed)
-    if as_json:
-        emit_json(report.outcome.document)
-    else:
-        click.echo(render_result(report.outcome.result), err=True)
-        click.echo(f"result: {report.outcome.result_path}", err=True)
-    print_outcomes(report.drained)
-    if report.published is not None:
-        print_outcomes(report.published.outcomes)
+    print_run_report(report, as_json=as_json)
     sys.exit(report.exit_code)

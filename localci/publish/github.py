@@ -11,8 +11,8 @@ The only module that imports PyGithub. Rules it follows (``docs/architecture.md`
   ``x-ratelimit-reset``; 5xx back off exponentially (1, 2, 4 ... s). The waits of one
   client add up to at most ``max_wait`` (:data:`DEFAULT_MAX_WAIT` at a terminal; the
   verifier workflow passes a longer one), and one request is tried at most
-  :data:`MAX_ATTEMPTS` times; past either a :class:`~localci.errors.DeliveryError` asks
-  for a spool.
+  :data:`MAX_ATTEMPTS` times (the client's :class:`~localci.publish.retry.RetryBudget`);
+  past either a :class:`~localci.errors.DeliveryError` asks for a spool.
 - A connection that is refused or reset is retried only after :data:`CONNECT_WAITS`; one
   that cannot be established within :data:`CONNECT_TIMEOUT` is not retried: an offline
   machine spools within seconds. A read that times out counts like a 5xx.
@@ -40,8 +40,8 @@ from localci.publish.retry import (
     DEFAULT_MAX_WAIT,
     MAX_ATTEMPTS,
     MIN_WAIT,
+    RetryBudget,
     check_api_url,
-    connected,
     error_message,
     wait_for,
 )
@@ -120,8 +120,7 @@ class GitHubClient:
         self._integration: Any = None
         self.kind = "app" if settings.app_id is not None else token_kind(settings.token)
         self.requests = 0
-        self._waited = 0.0
-        self._connect_failures = 0
+        self._budget = RetryBudget(max_wait=settings.max_wait, sleep=settings.sleep)
         self._gh = Github(
             auth=self._auth(),
             base_url=settings.api_url,
@@ -372,44 +371,9 @@ class GitHubClient:
                     raise self._classify(what, exc) from None
                 problem = f"GitHub answered {exc.status}"
             except (requests.ConnectionError, requests.Timeout) as exc:
-                wait, problem = self._connection_wait(what, exc, attempt)
-            wait = max(MIN_WAIT, wait)
-            self._check_budget(what, problem, wait, attempt)
-            self.settings.sleep(wait)
-            self._waited += wait
+                wait, problem = self._budget.connection_wait(what, exc, attempt)
+            self._budget.spend(what, problem, wait, attempt)
             attempt += 1
-
-    def _connection_wait(self, what: str, exc: Exception, attempt: int) -> tuple[float, str]:
-        """The wait before retrying after a failed connection, and what happened.
-
-        :raises DeliveryError: when GitHub cannot be reached at all: a connect timeout,
-            or refused connections past :data:`CONNECT_WAITS`.
-        """
-        import requests
-
-        if connected(exc):  # dropped or slow after connecting: like a 5xx
-            return float(2**attempt), f"connection lost ({type(exc).__name__})"
-        problem = f"connection failed ({type(exc).__name__})"
-        if isinstance(exc, requests.ConnectTimeout) or self._connect_failures >= len(CONNECT_WAITS):
-            raise DeliveryError(
-                f"could not {what}: {problem}; GitHub is unreachable "
-                f"({self._connect_failures + 1} connection attempts)"
-            ) from None
-        self._connect_failures += 1
-        return CONNECT_WAITS[self._connect_failures - 1], problem
-
-    def _check_budget(self, what: str, problem: str, wait: float, attempt: int) -> None:
-        if attempt + 1 >= MAX_ATTEMPTS:
-            raise DeliveryError(
-                f"could not {what}: {problem}; gave up after {attempt + 1} tries "
-                f"(waited {self._waited:g} s)"
-            )
-        if self._waited + wait > self.settings.max_wait:
-            raise DeliveryError(
-                f"could not {what}: {problem}; gave up after waiting {self._waited:g} s "
-                f"(the next wait, {wait:g} s, would pass the {self.settings.max_wait:g} s "
-                "budget; --max-wait sets it)"
-            )
 
     def _classify(self, what: str, exc: Any) -> LocalciError:
         message = error_message(exc)

@@ -3,15 +3,17 @@
 Sources: GitHub REST docs, "Rate limits for the REST API" (``Retry-After``,
 ``x-ratelimit-remaining`` / ``x-ratelimit-reset``, secondary limits) and "Troubleshooting"
 (5xx). Kept apart from :mod:`localci.publish.github` so the command line can name the
-defaults without importing PyGithub.
+defaults without importing PyGithub; the client's retry loop spends a :class:`RetryBudget`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from localci.errors import UsageError
+from localci.errors import DeliveryError, UsageError
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -19,6 +21,7 @@ __all__ = [
     "DEFAULT_MAX_WAIT",
     "MAX_ATTEMPTS",
     "MIN_WAIT",
+    "RetryBudget",
     "check_api_url",
     "connected",
     "error_message",
@@ -110,3 +113,57 @@ def error_message(exc: Any) -> str:
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return str(data["message"])
     return str(exc.message or data or "")
+
+
+@dataclass(kw_only=True)
+class RetryBudget:
+    """One client's retry budget: its waits add up to at most ``max_wait`` seconds, one
+    request is tried at most :data:`MAX_ATTEMPTS` times, and a connection that cannot be
+    made is retried only after :data:`CONNECT_WAITS`. ``sleep`` is injectable so tests
+    need no real minutes. ``waited`` (seconds) and ``connect_failures`` are what was
+    spent so far."""
+
+    max_wait: float
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    waited: float = 0.0
+    connect_failures: int = 0
+
+    def connection_wait(self, what: str, exc: Exception, attempt: int) -> tuple[float, str]:
+        """The wait before retrying after a failed connection, and what happened.
+
+        :raises DeliveryError: when GitHub cannot be reached at all: a connect timeout,
+            or refused connections past :data:`CONNECT_WAITS`.
+        """
+        import requests
+
+        if connected(exc):  # dropped or slow after connecting: like a 5xx
+            return float(2**attempt), f"connection lost ({type(exc).__name__})"
+        problem = f"connection failed ({type(exc).__name__})"
+        if isinstance(exc, requests.ConnectTimeout) or self.connect_failures >= len(CONNECT_WAITS):
+            raise DeliveryError(
+                f"could not {what}: {problem}; GitHub is unreachable "
+                f"({self.connect_failures + 1} connection attempts)"
+            ) from None
+        self.connect_failures += 1
+        return CONNECT_WAITS[self.connect_failures - 1], problem
+
+    def spend(self, what: str, problem: str, wait: float, attempt: int) -> None:
+        """Sleep ``wait`` seconds (at least :data:`MIN_WAIT`) before try ``attempt + 1``
+        (0-based) of ``what``, after ``problem``.
+
+        :raises DeliveryError: when that try or that wait would pass the budget.
+        """
+        wait = max(MIN_WAIT, wait)
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise DeliveryError(
+                f"could not {what}: {problem}; gave up after {attempt + 1} tries "
+                f"(waited {self.waited:g} s)"
+            )
+        if self.waited + wait > self.max_wait:
+            raise DeliveryError(
+                f"could not {what}: {problem}; gave up after waiting {self.waited:g} s "
+                f"(the next wait, {wait:g} s, would pass the {self.max_wait:g} s "
+                "budget; --max-wait sets it)"
+            )
+        self.sleep(wait)
+        self.waited += wait

@@ -29,8 +29,9 @@ from typing import Any
 
 from localci.errors import InternalError, UsageError
 from localci.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, load_json
+from localci.result.codec import result_from_dict, result_to_dict
 from localci.result.digest import canonical_json
-from localci.result.model import Result, result_from_dict, result_to_dict
+from localci.result.model import Result
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
 __all__ = [

@@ -17,24 +17,18 @@ import json
 import os
 import platform
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from localci import __version__
 from localci import git as gitrepo
 from localci.config.check import uncommitted_config
-from localci.config.loader import Config, find_config_at, load_config, parse_config
+from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
 from localci.errors import LocalciError, UsageError
 from localci.redact import Redactor, local_paths, scrub
+from localci.result.codec import stage_from_dict, stage_to_dict
 from localci.result.flaky import flaky_ids, record_flaky
-from localci.result.model import (
-    CacheOrigin,
-    GitInfo,
-    Result,
-    RunnerInfo,
-    WorkspaceInfo,
-    stage_from_dict,
-    stage_to_dict,
-)
+from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, WorkspaceInfo
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
@@ -42,6 +36,7 @@ from localci.run.guard import TreeGuard
 from localci.run.interpreter import Interpreter, InterpreterFacts, probe, resolve_interpreter
 from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Target
 from localci.run.project import with_project_thresholds
+from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext
@@ -252,35 +247,7 @@ def run_stages(plan: Plan) -> Ran:
         run_dir = target.store.run_dir(run_id)
         (run_dir / "reports").mkdir(parents=True)
         cancel = Cancellation()
-        ctx = StageContext(
-            workspace=where,
-            reports=run_dir / "reports",
-            logs=run_dir,
-            # Secret-named variables of the stages' own env are masked like inherited ones;
-            # local paths become placeholders ({reports}, {python}, {workspace}, {repo}).
-            redactor=Redactor(
-                env={**os.environ, **{k: v for s in stages for k, v in s.env}},
-                paths={
-                    **local_paths(
-                        repo=target.root,
-                        workspace=where,
-                        run=run_dir,
-                        reports=run_dir / "reports",
-                        python=str(plan.python.executable),
-                    ),
-                    # Paths under the checkout become relative to it (as in findings).
-                    f"{where}{os.sep}": "",
-                    f"{where.resolve()}{os.sep}": "",
-                },
-            ),
-            cancel=cancel.event,
-            cancel_reason=lambda: cancel.reason,
-            on_line=target.reporter.output_line if options.stream else None,
-            rerun_failures=options.rerun_failures,
-            python=str(plan.python.executable),
-            pycache=checkout.pycache,
-            hide=None if options.in_place or _inside(where, target.root) else target.root,
-        )
+        ctx = _stage_context(plan, checkout, stages, run_dir, cancel)
         runner = stage_runner(
             plan.config.document,
             target.root,
@@ -313,6 +280,48 @@ def run_stages(plan: Plan) -> Ran:
         started_at=started,
         duration=round(time.monotonic() - t0, 3),
         stages=results,
+    )
+
+
+def _stage_context(
+    plan: Plan,
+    checkout: Checkout,
+    stages: Sequence[StageConfig],
+    run_dir: Path,
+    cancel: Cancellation,
+) -> StageContext:
+    """What every stage of this run shares: where it runs and writes, the redactor for
+    its output, cancellation and the interpreter."""
+    target, options = plan.target, plan.target.options
+    where = checkout.path
+    return StageContext(
+        workspace=where,
+        reports=run_dir / "reports",
+        logs=run_dir,
+        # Secret-named variables of the stages' own env are masked like inherited ones;
+        # local paths become placeholders ({reports}, {python}, {workspace}, {repo}).
+        redactor=Redactor(
+            env={**os.environ, **{k: v for s in stages for k, v in s.env}},
+            paths={
+                **local_paths(
+                    repo=target.root,
+                    workspace=where,
+                    run=run_dir,
+                    reports=run_dir / "reports",
+                    python=str(plan.python.executable),
+                ),
+                # Paths under the checkout become relative to it (as in findings).
+                f"{where}{os.sep}": "",
+                f"{where.resolve()}{os.sep}": "",
+            },
+        ),
+        cancel=cancel.event,
+        cancel_reason=lambda: cancel.reason,
+        on_line=target.reporter.output_line if options.stream else None,
+        rerun_failures=options.rerun_failures,
+        python=str(plan.python.executable),
+        pycache=checkout.pycache,
+        hide=None if options.in_place or _inside(where, target.root) else target.root,
     )
 
 

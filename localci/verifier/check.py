@@ -24,7 +24,8 @@ from typing import Any
 
 from localci.config.identity import identity_regex_warnings
 from localci.config.loader import Config
-from localci.result.model import Result, result_from_dict
+from localci.result.codec import result_from_dict
+from localci.result.model import Result
 from localci.schemas import RESULT_SCHEMA, schema_errors
 from localci.verifier.binding import check_binding
 from localci.verifier.checklist import Check, Checklist

@@ -27,8 +27,9 @@ from localci.config.loader import ConfigSource, parse_config
 from localci.errors import VerificationError
 from localci.publish.attestations import find_note, list_bundles
 from localci.publish.github import GitHubClient, GitHubSettings
+from localci.result.codec import result_to_dict
 from localci.result.digest import canonical_json
-from localci.result.model import GitInfo, result_to_dict
+from localci.result.model import GitInfo
 from localci.verifier.check import verify_result
 from localci.verifier.evidence import EvidenceRequest, gate_identity, store_evidence
 from tests.conftest import git

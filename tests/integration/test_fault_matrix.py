@@ -34,7 +34,8 @@ from localci.publish.github import DEFAULT_MAX_WAIT, MAX_ATTEMPTS, MIN_WAIT
 from localci.publish.notes import parse_note, publish_note
 from localci.publish.payloads import embedded_note, text_for
 from localci.publish.post import retry_spool_briefly
-from localci.result.model import Finding, GitInfo, result_to_dict
+from localci.result.codec import result_to_dict
+from localci.result.model import Finding, GitInfo
 from localci.result.store import Store
 from tests.conftest import commit_all, git, process_running
 from tests.factories import TREE, make_result, make_stage

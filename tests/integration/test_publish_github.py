@@ -31,6 +31,7 @@ from localci.publish.deliver import (
 )
 from localci.publish.payloads import MAX_OUTPUT_BYTES, TRUNCATION_MARKER, embedded_note
 from localci.publish.spool import SpoolTarget, list_entries, new_entry, spool
+from localci.result.codec import result_to_dict
 from localci.result.digest import sha256_hex
 from localci.result.model import (
     Finding,
@@ -38,7 +39,6 @@ from localci.result.model import (
     Result,
     StageResult,
     ThresholdOutcome,
-    result_to_dict,
 )
 from localci.result.store import Store
 from tests.conftest import commit_all, git

@@ -15,7 +15,8 @@ from localci.attest.signed import SignedResult
 from localci.errors import UsageError
 from localci.publish.notes import publish_note
 from localci.publish.spool import SpoolTarget, list_entries, new_entry, spool
-from localci.result.model import GitInfo, result_to_dict
+from localci.result.codec import result_to_dict
+from localci.result.model import GitInfo
 from localci.result.store import Store
 from tests.conftest import commit_all, git
 from tests.factories import TREE, make_result

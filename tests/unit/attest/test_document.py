@@ -9,8 +9,8 @@ import pytest
 
 from localci.attest.document import sign_document
 from localci.attest.signing import SigningOptions, verify_bundle
+from localci.result.codec import result_to_dict
 from localci.result.digest import canonical_json, sha256_hex
-from localci.result.model import result_to_dict
 from tests.factories import SHA, make_result, make_stage
 from tests.sigstore_double import SigstoreDouble
 

@@ -6,8 +6,8 @@ import pytest
 
 from localci.attest.signed import SignedResult
 from localci.errors import UsageError
+from localci.result.codec import result_to_dict
 from localci.result.digest import sha256_hex
-from localci.result.model import result_to_dict
 from tests.factories import SHA, make_result
 
 

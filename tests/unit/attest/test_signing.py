@@ -39,13 +39,13 @@ from localci.errors import (
     UsageError,
     VerificationError,
 )
+from localci.result.codec import result_to_dict
 from localci.result.digest import canonical_json
 from localci.result.model import (
     Finding,
     GitInfo,
     RunnerInfo,
     ThresholdOutcome,
-    result_to_dict,
 )
 from tests.factories import covered, linted, make_result, make_stage, ran_tests
 from tests.sigstore_double import GITHUB_ISSUER

@@ -15,7 +15,8 @@ from localci.attest.test_result import (
     build_test_result_statement,
     in_toto_test_result,
 )
-from localci.result.model import Finding, result_to_dict
+from localci.result.codec import result_to_dict
+from localci.result.model import Finding
 from tests.factories import SHA, linted, make_result, make_stage
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from localci.attest.statements import subjects_for
 from localci.attest.vsa import CHECKS_FIELD, VSA_PREDICATE_TYPE, VerifiedInput, vsa_statement
+from localci.result.codec import result_to_dict
 from localci.result.digest import sha256_hex
-from localci.result.model import GitInfo, result_to_dict
+from localci.result.model import GitInfo
 from tests.factories import SHA, TREE, make_result, make_stage
 
 DOC = result_to_dict(

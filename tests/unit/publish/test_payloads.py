@@ -25,7 +25,8 @@ from localci.publish.payloads import (
     title_for,
     truncate_bytes,
 )
-from localci.result.model import Finding, Result, StageResult, ThresholdOutcome, result_to_dict
+from localci.result.codec import result_to_dict
+from localci.result.model import Finding, Result, StageResult, ThresholdOutcome
 from tests.factories import SHA, covered, linted, make_result, make_stage, ran_tests
 
 MARKER_BYTES = len(TRUNCATION_MARKER.encode())

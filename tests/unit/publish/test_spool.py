@@ -10,7 +10,7 @@ import pytest
 from localci.attest.signed import SignedResult
 from localci.errors import UsageError
 from localci.publish.spool import SpoolTarget, list_entries, new_entry, read_entry, spool
-from localci.result.model import result_to_dict
+from localci.result.codec import result_to_dict
 from localci.result.store import Store
 from tests.factories import SHA, make_result
 

@@ -10,7 +10,8 @@ import pytest
 
 from localci.errors import ReportError
 from localci.reports import PARSERS, ReportData, parse_report
-from localci.result.model import GitInfo, Metrics, Result, RunnerInfo, StageResult, result_to_dict
+from localci.result.codec import result_to_dict
+from localci.result.model import GitInfo, Metrics, Result, RunnerInfo, StageResult
 from localci.schemas import RESULT_SCHEMA, schema_errors
 
 FORMATS = ["junit", "coverage-json", "cobertura", "sarif", "ruff-json"]

@@ -31,6 +31,7 @@ from localci.attest.statements import subjects_for
 from localci.attest.test_result import TEST_RESULT_PREDICATE_TYPE, in_toto_test_result
 from localci.config.loader import Config, ConfigSource, parse_config
 from localci.errors import UsageError, VerificationError
+from localci.result.codec import result_from_dict, result_to_dict
 from localci.result.digest import canonical_json
 from localci.result.model import (
     RESULT_SCHEMA_VERSION,
@@ -39,8 +40,6 @@ from localci.result.model import (
     RunnerInfo,
     StageResult,
     ThresholdOutcome,
-    result_from_dict,
-    result_to_dict,
 )
 from localci.verifier.check import CLOCK_SKEW, INTEGRITY_CHECKS, Check, Verdict, verify_result
 from tests.factories import VERIFIER_CHECKS, covered, linted, make_result, make_stage, ran_tests
