@@ -177,7 +177,7 @@ def test_the_projects_fail_under_is_judged_at_its_precision_as_coverage_py_does(
     total to 80) and exits 2 at precision 2; localci's verdict, and the verifier's
     recomputation, are coverage.py's exit code each time."""
     from localci.config.loader import load_config
-    from localci.result.model import stage_from_dict
+    from localci.result.codec import stage_from_dict
     from localci.verifier.policy import stage_problems
 
     rc = f"[report]\nfail_under = 80\nprecision = {precision}\n"
