@@ -14,9 +14,17 @@ Usage::
     python scripts/update_gate_lock.py            # rewrite requirements/gate.txt
     python scripts/update_gate_lock.py --check    # exit 1 if the lock misses a dependency
 
-It runs ``pip-compile`` (pip-tools; ``pip install pip-tools``) against https://pypi.org
-only, ignoring pip configuration files and ``PIP_*`` variables, so local mirrors or
-wheel folders never leak into the lock. Needs the network.
+It runs ``uv pip compile`` (``pip install uv``) for the Python and platform the workflow
+installs on: ``--python-version`` :data:`PYTHON_VERSION` (the workflow's
+``python-version`` default, which its ``actions/setup-python`` step installs) and
+``--python-platform`` :data:`PYTHON_PLATFORM` (``runs-on: ubuntu-latest``), so the
+dependency markers are those of the gate's interpreter, not of whichever Python runs
+this script. It resolves against https://pypi.org only, ignoring uv and pip configuration
+files and ``UV_*``/``PIP_*`` variables, so local mirrors or wheel folders never leak into
+the lock, and only versions that have wheels (the workflow installs with
+``--only-binary :all:``). The lock's header states its target (``# target: Python 3.12
+on x86_64-unknown-linux-gnu``); a test checks it against the workflow. Needs the
+network.
 """
 
 from __future__ import annotations
@@ -35,7 +43,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["BUILD_REQUIREMENTS", "INDEX_URL", "LOCK", "main", "missing", "requirements"]
+__all__ = [
+    "BUILD_REQUIREMENTS",
+    "INDEX_URL",
+    "LOCK",
+    "PYTHON_PLATFORM",
+    "PYTHON_VERSION",
+    "TARGET",
+    "main",
+    "missing",
+    "requirements",
+    "target",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements" / "gate.txt"
@@ -44,6 +63,11 @@ INDEX_URL = "https://pypi.org/simple"
 BUILD_REQUIREMENTS = ("hatchling",)
 #: The Python the workflow installs by default (its ``python-version`` input).
 PYTHON_VERSION = "3.12"
+#: The platform of the workflow's runner (``runs-on: ubuntu-latest``), as uv names it.
+PYTHON_PLATFORM = "x86_64-unknown-linux-gnu"
+#: The lock's header line naming what it was compiled for.
+TARGET = f"# target: Python {PYTHON_VERSION} on {PYTHON_PLATFORM}"
+_TARGET = re.compile(r"^# target: Python (\S+) on (\S+)$", re.MULTILINE)
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -77,39 +101,53 @@ def missing(lock_text: str, wanted: list[str]) -> list[str]:
     return out
 
 
-def compile_lock(wanted: list[str], out: Path) -> None:
-    """Run pip-compile with hashes into ``out``.
+def target(lock_text: str) -> tuple[str, str] | None:
+    """The ``(python version, platform)`` a lock's header says it was compiled for."""
+    match = _TARGET.search(lock_text)
+    return (match.group(1), match.group(2)) if match else None
 
-    :raises SystemExit: when pip-compile is missing or fails.
+
+def compile_lock(wanted: list[str], out: Path) -> None:
+    """Run ``uv pip compile`` with hashes, for :data:`PYTHON_VERSION` on
+    :data:`PYTHON_PLATFORM`, into ``out``.
+
+    :raises SystemExit: when uv is missing or fails.
     """
-    tool = shutil.which("pip-compile")
+    tool = shutil.which("uv")
     if tool is None:
-        raise SystemExit("pip-compile is not installed: pip install pip-tools")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+        raise SystemExit("uv is not installed: pip install uv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env["PIP_CONFIG_FILE"] = os.devnull
     with tempfile.TemporaryDirectory(prefix="localci-lock-") as tmp:
         source = Path(tmp) / "gate.in"
         source.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+        compiled = Path(tmp) / "gate.txt"
         cmd = [
             tool,
+            "pip",
+            "compile",
             "--quiet",
+            "--no-config",
             "--generate-hashes",
-            "--allow-unsafe",
-            "--strip-extras",
-            "--no-emit-index-url",
-            "--index-url",
+            "--python-version",
+            PYTHON_VERSION,
+            "--python-platform",
+            PYTHON_PLATFORM,
+            "--only-binary",
+            ":all:",
+            "--default-index",
             INDEX_URL,
+            "--custom-compile-command",
+            "python scripts/update_gate_lock.py",
             "--output-file",
-            str(out),
+            str(compiled),
             str(source),
         ]
         proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise SystemExit(f"pip-compile failed ({proc.returncode}):\n{proc.stderr}")
-    text = out.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^#    pip-compile .*$", "#    python scripts/update_gate_lock.py", text)
-    text = text.replace(str(source), "pyproject.toml")
-    out.write_text(text, encoding="utf-8")
+            raise SystemExit(f"uv pip compile failed ({proc.returncode}):\n{proc.stderr}")
+        text = compiled.read_text(encoding="utf-8").replace(str(source), "pyproject.toml")
+    out.write_text(f"{TARGET}\n{text}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

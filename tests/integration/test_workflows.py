@@ -336,6 +336,23 @@ def test_the_verifier_installs_localci_from_its_own_pinned_commit() -> None:
     assert update_gate_lock.missing(lock, update_gate_lock.requirements()) == []
 
 
+def test_the_lock_is_compiled_for_the_python_the_verifier_sets_up() -> None:
+    """requirements/gate.txt is resolved for the interpreter the workflow installs it on:
+    the Python its setup-python step gets (the ``python-version`` input's default) on the
+    runner's platform, whatever Python ran scripts/update_gate_lock.py."""
+    verifier = load_workflow(VERIFIER)
+    [job] = jobs(verifier).values()
+    [setup] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-")]
+    assert str(setup["uses"]).startswith("actions/setup-python@")
+    assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
+    default = str(verifier["on"]["workflow_call"]["inputs"]["python-version"]["default"])
+    assert job["runs-on"] == "ubuntu-latest"
+    lock = (REPO_ROOT / "requirements" / "gate.txt").read_text(encoding="utf-8")
+    assert update_gate_lock.target(lock) == (default, "x86_64-unknown-linux-gnu")
+    assert default == update_gate_lock.PYTHON_VERSION
+    assert lock.startswith(update_gate_lock.TARGET + "\n")
+
+
 def test_the_example_calls_the_verifier_with_exactly_its_permissions() -> None:
     verifier, caller = load_workflow(VERIFIER), load_workflow(EXAMPLE_CALLER)
     needed = {s: lvl for job in jobs(verifier).values() for s, lvl in job["permissions"].items()}
