@@ -11,6 +11,7 @@ from typing import Any
 
 from localci.result.model import (
     CoverageMetrics,
+    Finding,
     GitInfo,
     LintCounts,
     Metrics,
@@ -25,6 +26,7 @@ __all__ = [
     "TREE",
     "VERIFIER_CHECKS",
     "covered",
+    "lint_finding",
     "linted",
     "make_result",
     "make_stage",
@@ -89,6 +91,19 @@ def covered(
 def linted(total: int, *, errors: int = 0, warnings: int = 0, notes: int = 0) -> Metrics:
     """Metrics of a lint stage: ``total`` findings, counted by severity."""
     return Metrics(lint=LintCounts(total=total, errors=errors, warnings=warnings, notes=notes))
+
+
+def lint_finding(**fields: Any) -> Finding:
+    """A lint finding (``F401 unused import`` at ``src/a.py`` line 3, severity error);
+    ``fields`` override."""
+    base: dict[str, Any] = {
+        "kind": "lint",
+        "message": "unused import",
+        "path": "src/a.py",
+        "line": 3,
+        "rule": "F401",
+    }
+    return Finding(**(base | fields))
 
 
 def make_stage(name: str, kind: str = "command", **fields: Any) -> StageResult:

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from localci.cli.main import main
+from tests.conftest import git
+from tests.github_double import GitHubDouble, TokenKind
+from tests.integration.gate_world import World, make_world
 from tests.sigstore_double import SigstoreDouble
 
 
@@ -108,6 +111,55 @@ def signed_repo(
     )
 
 
+@dataclass(frozen=True)
+class HostedRepo:
+    """A repository with a bare ``origin``, known to the GitHub double as ``name``:
+    ``sha`` its HEAD, ``token`` an Actions token that may write Check Runs and
+    attestations, ``env`` the variables a workflow job sets for it."""
+
+    repo: Path
+    name: str
+    sha: str
+    token: str
+    env: dict[str, str]
+
+
+@pytest.fixture
+def host_repo(
+    make_repo: Callable[..., Path],
+    bare_remote: Callable[[Path], Path],
+    github_double: GitHubDouble,
+) -> Callable[[str], HostedRepo]:
+    """``host(config)``: a new repository with ``.localci.yml`` ``config``, pushed to a bare
+    remote and hosted on the GitHub double as ``octo/demo``."""
+
+    def host(config: str) -> HostedRepo:
+        name = "octo/demo"
+        repo = make_repo({".localci.yml": config})
+        bare_remote(repo)
+        sha = git(repo, "rev-parse", "HEAD")
+        github_double.add_repo(name, commits=[sha])
+        permissions = {"checks": "write", "attestations": "write", "contents": "read"}
+        token = github_double.add_token(TokenKind.ACTIONS, repo=name, permissions=permissions)
+        env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": github_double.api_url}
+        env["GITHUB_REPOSITORY"] = name
+        return HostedRepo(repo=repo, name=name, sha=sha, token=token, env=env)
+
+    return host
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    sigstore_double: SigstoreDouble,
+    github_double: GitHubDouble,
+    sigstore_home: Path,
+) -> World:
+    """The end-to-end gate harness of :mod:`tests.integration.gate_world`: origin with
+    ``main`` and ``weak``, a developer clone with the hook, the gate's App installed."""
+    return make_world(tmp_path, sigstore_double, github_double)
+
+
 def localci_subprocess(
     *args: str, cwd: Path, env: dict[str, str] | None = None, **kwargs: Any
 ) -> subprocess.Popen[str]:
@@ -121,6 +173,22 @@ def localci_subprocess(
         text=True,
         **kwargs,
     )
+
+
+def make_venv(env_dir: Path, *, symlinks: bool = False) -> tuple[Path, str]:
+    """A new virtual environment (without pip) at ``env_dir``: its interpreter and its
+    ``purelib`` folder, as that interpreter reports it."""
+    import venv
+
+    venv.create(env_dir, with_pip=False, symlinks=symlinks)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return python, site
 
 
 PROJECT_DISTRIBUTIONS = ("pip", "pytest", "coverage", "hatchling", "editables")
@@ -156,18 +224,10 @@ def project_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     downloaded). localci is not importable there."""
     import shutil
     import sysconfig
-    import venv
     from importlib import metadata
 
     env_dir = tmp_path_factory.mktemp("project-env") / "venv"
-    venv.create(env_dir, with_pip=False, symlinks=True)
-    python = env_dir / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    python, site = make_venv(env_dir, symlinks=True)
     ours = Path(sysconfig.get_paths()["purelib"])
     for name in _with_requirements(PROJECT_DISTRIBUTIONS):
         for file in metadata.distribution(name).files or ():

@@ -83,15 +83,18 @@ class World:
         text = CONFIG.replace("ISSUER", self.sigstore.issuer_url)
         return text.replace("MIN_PERCENT", str(min_percent)) + extra
 
-    def push(self, *args: str, identity: str = "dev@example.com", remote: str = "origin") -> None:
-        """``git push REMOTE ARGS`` from the developer clone, with the hook signing."""
+    def try_push(
+        self, *args: str, identity: str = "dev@example.com", remote: str = "origin"
+    ) -> subprocess.CompletedProcess[str]:
+        """``git push REMOTE ARGS`` from the developer clone, with the hook signing as
+        ``identity``; whatever it did."""
         env = {
             **os.environ,
             **self.env,
             "SIGSTORE_ID_TOKEN": self.sigstore.mint_token(identity),
             "LOCALCI_TRUST_CONFIG": str(self.trust),
         }
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", "push", "-q", remote, *args],
             cwd=self.dev,
             env=env,
@@ -99,6 +102,10 @@ class World:
             text=True,
             check=False,
         )
+
+    def push(self, *args: str, identity: str = "dev@example.com", remote: str = "origin") -> None:
+        """:meth:`try_push`, which must succeed."""
+        proc = self.try_push(*args, identity=identity, remote=remote)
         assert proc.returncode == 0, proc.stderr
 
     def push_plain(self, *args: str, remote: str = "origin") -> None:
@@ -114,6 +121,25 @@ class World:
         sha = commit_all(self.dev, message)
         self.github.add_commits(REPO, sha)
         return sha
+
+    def push_base(self, branch: str, files: dict[str, str], message: str) -> str:
+        """Commit ``files`` on ``branch`` (from the current HEAD) and push it without the
+        hook: a base for pull requests, such as a stricter ``main``."""
+        sha = self.commit(files, message, branch=branch)
+        self.push_plain(f"HEAD:refs/heads/{branch}")
+        git(self.dev, "fetch", "-q", "origin")
+        return sha
+
+    def propose(
+        self, note: str, number: int = 1, base_ref: str = "main", *, branch: str = "feature"
+    ) -> str:
+        """Commit a one-line change to ``calc.py`` (the comment ``note``) on ``branch``
+        (from the current HEAD), push it with the hook and open pull request ``number``
+        into ``base_ref``; its head."""
+        head = self.commit({"calc.py": CALC + f"\n# {note}\n"}, note, branch=branch)
+        self.push(branch)
+        self.open_pull(number, head, base_ref)
+        return head
 
     def pull_event(self, number: int, head: str, base_ref: str, **extra: Any) -> dict[str, Any]:
         """A ``pull_request_target`` payload (GitHub's shape, the fields the gate reads)."""
@@ -166,8 +192,7 @@ class World:
         """
         if honour_if and event_name == "status" and not _caller_runs_on(event):
             return subprocess.CompletedProcess([], 0, "", "skipped by the caller's if:")
-        clone = self.tmp / f"job-{len(list(self.tmp.glob('job-*')))}"
-        git(self.tmp, "clone", "-q", str(self.origin), str(clone))
+        clone = self.fresh_clone()
         event_path = self.tmp / f"{clone.name}.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         step = gate_step()
@@ -203,6 +228,35 @@ class World:
             text=True,
             check=False,
         )
+
+    def gate(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``localci gate --trust-config TRUST ARGS`` in a fresh clone, as a workflow
+        job with its default ``GITHUB_TOKEN`` would run it (no App key)."""
+        env = {
+            **os.environ,
+            "GITHUB_TOKEN": self.github.add_token(TokenKind.ACTIONS, repo=REPO),
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_REPOSITORY": REPO,
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "localci", "gate", "--trust-config", str(self.trust), *args],
+            cwd=self.fresh_clone(),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def judge(self, head: str) -> Any:
+        """:meth:`gate` ``head`` against ``main``'s base commit; the gating Check Run."""
+        self.gate("--sha", head, "--base-sha", self.base)
+        return self.verdict(head)
+
+    def fresh_clone(self) -> Path:
+        """A new clone of origin, as a workflow job checks it out."""
+        clone = self.tmp / f"job-{len(list(self.tmp.glob('job-*')))}"
+        git(self.tmp, "clone", "-q", str(self.origin), str(clone))
+        return clone
 
     def read_only_token(self) -> str:
         """A workflow ``GITHUB_TOKEN`` as a fork's pull request gets it: read-only."""

@@ -32,12 +32,11 @@ from localci.result.digest import canonical_json
 from localci.result.model import GitInfo
 from localci.verifier.check import verify_result
 from localci.verifier.evidence import EvidenceRequest, gate_identity, store_evidence
-from tests.conftest import git
 from tests.factories import make_result, make_stage
 from tests.github_double import GitHubDouble, TokenKind
 from tests.sigstore_double import GITHUB_ISSUER, SigstoreDouble
 
-from .conftest import CliResult
+from .conftest import CliResult, HostedRepo
 
 pytestmark = pytest.mark.usefixtures("sigstore_home")
 
@@ -261,8 +260,7 @@ def test_gate_identity_is_the_workflow_ref() -> None:
 
 
 def test_localci_gate_attest_stores_a_vsa_github_can_serve(
-    make_repo: Callable[..., Path],
-    bare_remote: Callable[[Path], Path],
+    host_repo: Callable[[str], HostedRepo],
     cli: Callable[..., CliResult],
     github_double: GitHubDouble,
     sigstore_double: SigstoreDouble,
@@ -270,14 +268,9 @@ def test_localci_gate_attest_stores_a_vsa_github_can_serve(
 ) -> None:
     """`localci gate --attest` as the verifier workflow runs it: the VSA signed with the
     workflow's identity is read back by the result file's digest and verifies offline."""
-    repo = make_repo({".localci.yml": POLICY.replace("ISSUER", sigstore_double.issuer_url)})
-    bare_remote(repo)
-    sha = git(repo, "rev-parse", "HEAD")
-    github_double.add_repo(REPO, commits=[sha])
-    permissions = {"checks": "write", "attestations": "write", "contents": "read"}
-    token = github_double.add_token(TokenKind.ACTIONS, repo=REPO, permissions=permissions)
-    env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": github_double.api_url}
-    env |= {"GITHUB_REPOSITORY": REPO}
+    hosted = host_repo(POLICY.replace("ISSUER", sigstore_double.issuer_url))
+    repo, sha, token, env = hosted.repo, hosted.sha, hosted.token, hosted.env
+    assert hosted.name == REPO
     developer = {"SIGSTORE_ID_TOKEN": sigstore_double.mint_token("dev@example.com")}
     trust = ["--trust-config", str(sigstore_trust_config)]
     signed = cli("run", "--sign", *trust, "--post-results", "--no-github", cwd=repo, env=developer)

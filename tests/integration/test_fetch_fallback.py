@@ -17,10 +17,10 @@ import pytest
 from localci.publish.attestations import store_bundles
 from localci.publish.github import GitHubClient, GitHubSettings
 from tests.conftest import git
-from tests.github_double import GitHubDouble, TokenKind
+from tests.github_double import GitHubDouble
 from tests.sigstore_double import SigstoreDouble
 
-from .conftest import CliResult
+from .conftest import CliResult, HostedRepo
 
 pytestmark = pytest.mark.usefixtures("sigstore_home")
 
@@ -29,22 +29,17 @@ CONFIG = "stages:\n  - {name: build, run: [echo, built]}\n"
 
 
 def test_each_channel_down_in_turn(
-    make_repo: Callable[..., Path],
-    bare_remote: Callable[[Path], Path],
+    host_repo: Callable[[str], HostedRepo],
     cli: Callable[..., CliResult],
     github_double: GitHubDouble,
     sigstore_double: SigstoreDouble,
     sigstore_trust_config: Path,
     tmp_path: Path,
 ) -> None:
-    repo = make_repo({".localci.yml": CONFIG})
-    bare_remote(repo)
-    sha = git(repo, "rev-parse", "HEAD")
-    github_double.add_repo(REPO, commits=[sha])
-    permissions = {"checks": "write", "attestations": "write", "contents": "read"}
-    token = github_double.add_token(TokenKind.ACTIONS, repo=REPO, permissions=permissions)
-    env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": github_double.api_url}
-    env |= {"GITHUB_REPOSITORY": REPO, "SIGSTORE_ID_TOKEN": sigstore_double.mint_token("d@x.y")}
+    hosted = host_repo(CONFIG)
+    repo, sha, token = hosted.repo, hosted.sha, hosted.token
+    assert hosted.name == REPO
+    env = hosted.env | {"SIGSTORE_ID_TOKEN": sigstore_double.mint_token("d@x.y")}
     run = cli("run", "--sign", "--trust-config", str(sigstore_trust_config), cwd=repo, env=env)
     assert run.code == 0, run.err
     assert cli("post", sha, cwd=repo, env=env).code == 0

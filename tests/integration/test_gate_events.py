@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from localci.context.summary import MARKER
 from tests.conftest import git
-from tests.github_double import GitHubDouble, TokenKind
+from tests.github_double import TokenKind
 from tests.integration.gate_world import (
     APP_ID,
     CALC,
@@ -27,31 +28,26 @@ from tests.integration.gate_world import (
     TESTS,
     UNTESTED,
     World,
-    make_world,
 )
-from tests.sigstore_double import SigstoreDouble
 
 
-@pytest.fixture
-def world(
-    tmp_path: Path,
-    sigstore_double: SigstoreDouble,
-    github_double: GitHubDouble,
-    sigstore_home: Path,
-) -> World:
-    return make_world(tmp_path, sigstore_double, github_double)
-
-
-def test_pull_request_target_posts_the_check_as_the_gate_app(world: World) -> None:
-    head = world.commit({"calc.py": CALC + "\n# reviewed\n"}, "a change")
-    world.push("feature")
-    world.open_pull(1, head, "main")
-    out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"))
+@pytest.mark.parametrize(
+    ("event_name", "number"), [("pull_request_target", 1), ("workflow_dispatch", 3)]
+)
+def test_an_open_pull_requests_head_is_gated_by_the_gate_app(
+    world: World, event_name: str, number: int
+) -> None:
+    head = world.propose("reviewed", number)
+    if event_name == "workflow_dispatch":
+        event: dict[str, Any] = {"inputs": {"sha": head}}
+    else:
+        event = world.pull_event(number, head, "main")
+    out = world.run_workflow(event_name, event)
     assert out.returncode == 0, out.stderr
     run = world.verdict(head)
     assert run.conclusion == "success"
     assert run.app_id == APP_ID  # the user's App, not GitHub Actions
-    assert "pull request #1 into main: success" in run.output["summary"]
+    assert f"pull request #{number} into main: success" in run.output["summary"]
 
 
 def _weak_head(world: World) -> str:
@@ -137,14 +133,9 @@ def test_a_merge_group_is_judged_by_each_pull_requests_head(world: World) -> Non
 
 
 def test_require_merge_result_demands_a_result_for_the_merge_group_commit(world: World) -> None:
-    git(world.dev, "checkout", "-q", "-B", "main", "origin/main")
     stricter = world.config(90, "  require_merge_result: true\n")
-    world.commit({".localci.yml": stricter}, "queue: demand merge results")
-    world.push_plain("main")
-    git(world.dev, "fetch", "-q", "origin")
-    head = world.commit({"calc.py": CALC + "\n# queued\n"}, "queued", branch="one")
-    world.push("one")
-    world.open_pull(1, head, "main")
+    world.push_base("main", {".localci.yml": stricter}, "queue: demand merge results")
+    head = world.propose("queued", branch="one")
     group = _queue(world, [head])
     event = _group_event(world, group)
     assert world.run_workflow("merge_group", event).returncode == 0
@@ -158,29 +149,15 @@ def test_require_merge_result_demands_a_result_for_the_merge_group_commit(world:
 
 
 def test_status_events_use_the_base_policys_own_context(world: World) -> None:
-    git(world.dev, "checkout", "-q", "-B", "main", "origin/main")
     renamed = world.config(90, "publish:\n  status_context: ci/localci\n")
-    world.commit({".localci.yml": renamed}, "rename the status context")
-    world.push_plain("main")
-    git(world.dev, "fetch", "-q", "origin")
-    head = world.commit({"calc.py": CALC + "\n# status\n"}, "status", branch="feature")
-    world.push("feature")
-    world.open_pull(1, head, "main")
+    world.push_base("main", {".localci.yml": renamed}, "rename the status context")
+    head = world.propose("status")
     default = world.run_workflow("status", {"sha": head, "context": "localci"}, honour_if=False)
     assert default.returncode == 0, default.stderr
     assert "status 'localci' is not localci's (ci/localci)" in default.stderr
     assert world.gate_runs(head) == []
     own = world.run_workflow("status", {"sha": head, "context": "ci/localci"}, honour_if=False)
     assert own.returncode == 0, own.stderr
-    assert world.verdict(head).conclusion == "success"
-
-
-def test_workflow_dispatch_gates_an_open_pull_requests_head(world: World) -> None:
-    head = world.commit({"calc.py": CALC + "\n# dispatched\n"}, "dispatched")
-    world.push("feature")
-    world.open_pull(3, head, "main")
-    out = world.run_workflow("workflow_dispatch", {"inputs": {"sha": head}})
-    assert out.returncode == 0, out.stderr
     assert world.verdict(head).conclusion == "success"
 
 
@@ -202,9 +179,7 @@ def test_a_fork_pull_request_is_gated_from_the_forks_notes(world: World) -> None
 
 
 def test_credentials_that_cannot_write_checks_exit_2_with_what_to_do(world: World) -> None:
-    head = world.commit({"calc.py": CALC + "\n# no key\n"}, "no key")
-    world.push("feature")
-    world.open_pull(1, head, "main")
+    head = world.propose("no key")
     event = world.pull_event(1, head, "main")
     # A run whose ref the environment does not admit gets no key: the read-only token.
     keyless = world.run_workflow("pull_request_target", event, app_key="")
@@ -219,9 +194,7 @@ def test_credentials_that_cannot_write_checks_exit_2_with_what_to_do(world: Worl
 
 
 def test_an_unusable_trust_root_posts_failure_with_the_reason(world: World) -> None:
-    head = world.commit({"calc.py": CALC + "\n# trust\n"}, "trust")
-    world.push("feature")
-    world.open_pull(1, head, "main")
+    head = world.propose("trust")
     broken = world.tmp / "broken-trust.json"
     broken.write_text('{"mediaType": "nonsense"}', encoding="utf-8")
     out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"), trust=broken)
@@ -253,9 +226,7 @@ def test_a_pull_request_gets_one_summary_comment_updated_in_place(
     _app_may_comment(world)
     job_summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
-    head = world.commit({"calc.py": CALC + "\n# reviewed\n"}, "a change")
-    world.push("feature")
-    world.open_pull(1, head, "main")
+    head = world.propose("reviewed")
     for _ in range(2):
         out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"))
         assert out.returncode == 0, out.stderr
@@ -270,9 +241,7 @@ def test_a_pull_request_gets_one_summary_comment_updated_in_place(
 def test_a_refused_comment_is_a_note_and_an_untrusted_result_is_never_commented(
     world: World,
 ) -> None:
-    head = world.commit({"calc.py": CALC + "\n# reviewed\n"}, "a change")
-    world.push("feature")
-    world.open_pull(1, head, "main")
+    head = world.propose("reviewed")
     out = world.run_workflow("pull_request_target", world.pull_event(1, head, "main"))
     assert out.returncode == 0, out.stderr  # the App may not comment: still gated
     assert world.verdict(head).conclusion == "success"
@@ -304,12 +273,9 @@ def _with_lint(world: World, min_percent: int, extra: str = "") -> str:
 def test_annotations_are_only_where_the_pull_request_changed(world: World) -> None:
     # Two bases with an unused import and min_percent 90; the second annotates everything.
     lax = {"calc.py": "import os\n" + CALC, ".localci.yml": _with_lint(world, 90)}
-    world.commit(lax, "an unused import", branch="lax")
-    world.push_plain("HEAD:refs/heads/lax")
+    world.push_base("lax", lax, "an unused import")
     every = _with_lint(world, 90, "publish:\n  annotations: all\n")
-    world.commit({".localci.yml": every}, "annotate all", branch="lax-all")
-    world.push_plain("HEAD:refs/heads/lax-all")
-    git(world.dev, "fetch", "-q", "origin")
+    world.push_base("lax-all", {".localci.yml": every}, "annotate all")
     git(world.dev, "checkout", "-q", "-B", "feature", "origin/lax")
     # The head adds untested code in a new file under its own lower threshold: calc.py,
     # the file with the finding, is untouched by the pull request.
@@ -337,8 +303,7 @@ def test_annotations_are_only_where_the_pull_request_changed(world: World) -> No
 def test_a_failing_verdict_is_dispatched_with_its_own_token_when_opted_in(world: World) -> None:
     _app_may_comment(world)
     opted = world.config(90, "publish:\n  dispatch_on_failure: true\n")
-    world.commit({".localci.yml": opted}, "dispatch failures", branch="main")
-    world.push_plain("HEAD:refs/heads/main")
+    world.push_base("main", {".localci.yml": opted}, "dispatch failures")
     head = world.commit(
         {".localci.yml": world.config(10), "calc.py": CALC + UNTESTED},
         "untested code",

@@ -42,7 +42,7 @@ from localci.result.model import (
 )
 from localci.result.store import Store
 from tests.conftest import commit_all, git
-from tests.factories import covered, linted, make_stage, ran_tests
+from tests.factories import covered, lint_finding, linted, make_stage, ran_tests
 from tests.factories import make_result as build_result
 from tests.github_double import GitHubDouble, TokenKind, generate_app_key
 from tests.github_double.state import CheckRun
@@ -73,14 +73,7 @@ def stage(name: str, **kw: Any) -> StageResult:
 
 def lint_stage(n: int, name: str = "lint") -> StageResult:
     findings = tuple(
-        Finding(
-            kind="lint",
-            message=f"finding {i}",
-            path="src/app.py",
-            line=i + 1,
-            column=1,
-            rule="F401",
-        )
+        lint_finding(message=f"finding {i}", path="src/app.py", line=i + 1, column=1)
         for i in range(n)
     )
     return stage(
@@ -176,16 +169,8 @@ def rich_result(sha: str) -> Result:
             ),
         ),
         findings=(
-            Finding(
-                kind="lint",
-                message="unused import",
-                path="src/app.py",
-                line=3,
-                column=8,
-                rule="F401",
-            ),
-            Finding(
-                kind="lint",
+            lint_finding(path="src/app.py", column=8),
+            lint_finding(
                 severity="warning",
                 message="line too long",
                 path="src/util.py",

@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import sysconfig
-import venv
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import CliResult
+from .conftest import CliResult, make_venv
 
 BREAKING_EDIT = '''
 def add(a: int, b: int) -> int:
@@ -31,15 +30,7 @@ def editable_env(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], P
     editable install is real (hatchling's PEP 660 build, a ``.pth`` to ``src/``).
     """
     home = tmp_path_factory.mktemp("venv")
-    env_dir = home / "env"
-    venv.create(env_dir, with_pip=False)
-    python = env_dir / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    python, site = make_venv(home / "env")
     ours = sysconfig.get_paths()["purelib"]
     Path(site, "_localci_tests.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
 

@@ -87,6 +87,8 @@ REAL_STAGES: list[dict[str, Any]] = [
         "max_findings": 0,
     },
 ]
+STRICT_STAGES = [dict(s, min_percent=99) if s["name"] == "coverage" else s for s in REAL_STAGES]
+"""The real stages under a policy that wants 99% coverage."""
 REAL_COVERAGE = 100 * 6 / 9  # calc.py 3 of 6 statements, test_calc.py 3 of 3
 
 # -- the synthetic stages: a JUnit report written by the shell, and a command ----------
@@ -146,6 +148,11 @@ class Signed:
     @property
     def test_result_bundle(self) -> Path:
         return self.repo / ".localci" / "results" / f"{self.sha}.test-result.sigstore.json"
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """``--result RESULT --bundle BUNDLE`` for `localci verify`."""
+        return ("--result", str(self.result), "--bundle", str(self.bundle))
 
     def document(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.result.read_text(encoding="utf-8"))
@@ -236,48 +243,40 @@ def real(sigstore_double: SigstoreDouble, tmp_path_factory: pytest.TempPathFacto
     return Signed(repo=repo, sha=sha, tree=git(repo, "rev-parse", "HEAD^{tree}"))
 
 
-@pytest.fixture
-def trust(sigstore_trust_config: Path) -> Path:
-    """The double's trust config (a fresh copy per test)."""
-    return sigstore_trust_config
+@dataclass(frozen=True)
+class Lab:
+    """One case's tools: the in-process CLI, the Sigstore double, a fresh copy of its
+    trust config, and a per-test folder for repositories and policies."""
 
+    cli: Cli
+    double: SigstoreDouble
+    trust: Path
+    tmp: Path
+    make_repo: Callable[..., Path]
 
-@pytest.fixture
-def real_policy(tmp_path: Path, sigstore_double: SigstoreDouble) -> Path:
-    """A policy equal to the real run's own configuration."""
-    return write_policy(
-        tmp_path / "policy.yml",
-        REAL_STAGES,
-        signers=[dev_signer(sigstore_double)],
-        max_age="1d",
-    )
+    def signers(self) -> list[dict[str, str]]:
+        """The allowlist that names the developer (see :func:`dev_signer`)."""
+        return [dev_signer(self.double)]
 
-
-@pytest.fixture
-def fast_policy(tmp_path: Path, sigstore_double: SigstoreDouble) -> Callable[..., Path]:
-    """``make(**verify)``: a policy over the synthetic stages; signers default to dev's."""
-    counter = iter(range(1000))
-
-    def make(stages: list[dict[str, Any]] | None = None, **verify: Any) -> Path:
-        verify.setdefault("signers", [dev_signer(sigstore_double)])
-        path = tmp_path / f"policy{next(counter)}.yml"
+    def policy(self, stages: list[dict[str, Any]] | None = None, **verify: Any) -> Path:
+        """A new policy over ``stages`` (default: the synthetic ones); ``verify:``
+        holds ``verify`` and, unless given, the developer as the only signer."""
+        verify.setdefault("signers", self.signers())
+        path = self.tmp / f"policy{len(list(self.tmp.glob('policy*.yml')))}.yml"
         return write_policy(path, stages or FAST_STAGES, **verify)
 
-    return make
+    def real_policy(self) -> Path:
+        """A policy equal to the real run's own configuration."""
+        return self.policy(REAL_STAGES, max_age="1d")
 
+    def repo(self, stages: list[dict[str, Any]] | None = None) -> Path:
+        """A new repository with ``stages`` (default: the synthetic ones), signers the
+        developer."""
+        config = config_text(stages or FAST_STAGES, signers=self.signers())
+        return self.make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
 
-@pytest.fixture
-def sign_run(
-    make_repo: Callable[..., Path],
-    cli: Cli,
-    sigstore_double: SigstoreDouble,
-    trust: Path,
-) -> Callable[..., Signed]:
-    """``sign_run(*run_args, identity=DEV, issuer=None, stages=None, repo=None, sign=True)``:
-    a new repository with the synthetic stages (unless ``repo`` is given), then
-    ``localci run RUN_ARGS --sign`` with a token for ``identity`` (from ``issuer``)."""
-
-    def make(
+    def sign_run(
+        self,
         *run_args: str,
         identity: str = DEV,
         issuer: str | None = None,
@@ -285,35 +284,53 @@ def sign_run(
         repo: Path | None = None,
         sign: bool = True,
     ) -> Signed:
-        if repo is None:
-            config = config_text(stages or FAST_STAGES, signers=[dev_signer(sigstore_double)])
-            repo = make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
+        """A new repository with ``stages`` (default: the synthetic ones) unless ``repo``
+        is given, then ``localci run RUN_ARGS --sign`` with a token for ``identity``
+        (from ``issuer``)."""
+        repo = repo or self.repo(stages)
         args = ["run", *run_args]
         if sign:
-            token = sigstore_double.mint_token(identity, issuer=issuer)
-            args += ["--sign", "--trust-config", str(trust), "--identity-token", token]
-        out = cli(*args, cwd=repo)
+            token = self.double.mint_token(identity, issuer=issuer)
+            args += ["--sign", "--trust-config", str(self.trust), "--identity-token", token]
+        out = self.cli(*args, cwd=repo)
         assert out.code == 0, out.err
         sha = git(repo, "rev-parse", "HEAD")
         return Signed(repo=repo, sha=sha, tree=git(repo, "rev-parse", "HEAD^{tree}"))
 
-    return make
+    def verify(self, cwd: Path, policy: Path, *args: str, trusted: bool = True) -> Outcome:
+        """:func:`verify` under the double's trust config (``trusted=False``: none)."""
+        return verify(self.cli, cwd, policy, *args, trust=self.trust if trusted else None)
+
+
+@pytest.fixture
+def lab(
+    cli: Cli,
+    sigstore_double: SigstoreDouble,
+    sigstore_trust_config: Path,
+    tmp_path: Path,
+    make_repo: Callable[..., Path],
+) -> Lab:
+    return Lab(
+        cli=cli,
+        double=sigstore_double,
+        trust=sigstore_trust_config,
+        tmp=tmp_path,
+        make_repo=make_repo,
+    )
 
 
 # -- 1. the valid case ---------------------------------------------------------------
 
 
-def test_valid_result_is_accepted(
-    real: Signed, cli: Cli, real_policy: Path, trust: Path, sigstore_double: SigstoreDouble
-) -> None:
+def test_valid_result_is_accepted(real: Signed, lab: Lab) -> None:
     """A real, signed, untouched result for HEAD passes every check (exit 0)."""
-    out = verify(cli, real.repo, real_policy, trust=trust)
+    out = lab.verify(real.repo, lab.real_policy())
     assert out.code == 0, out.verdict
     assert out.verdict["accepted"] is True
     assert list(out.checks) == ALL_CHECKS
     assert out.failed() == []
     assert out.verdict["sha"] == real.sha
-    assert (out.verdict["signer"], out.verdict["issuer"]) == (DEV, sigstore_double.issuer_url)
+    assert (out.verdict["signer"], out.verdict["issuer"]) == (DEV, lab.double.issuer_url)
     doc = real.document()
     assert {s["name"]: s["status"] for s in doc["stages"]} == {
         "tests": "passed",
@@ -326,21 +343,16 @@ def test_valid_result_is_accepted(
 # -- 2. an edited payload -------------------------------------------------------------
 
 
-def test_edited_result_fails_subject(
-    real: Signed, cli: Cli, tmp_path: Path, trust: Path, sigstore_double: SigstoreDouble
-) -> None:
+def test_edited_result_fails_subject(real: Signed, lab: Lab) -> None:
     """Raising the coverage figure after signing breaks the subject binding (exit 4),
     even though the edited number would satisfy a stricter policy."""
-    result, bundle = real.copy_to(tmp_path / "copy")
+    result, bundle = real.copy_to(lab.tmp / "copy")
     doc = json.loads(result.read_text(encoding="utf-8"))
     coverage = next(s for s in doc["stages"] if s["name"] == "coverage")
     coverage["metrics"]["coverage"]["percent"] = 99.5
     result.write_text(json.dumps(doc), encoding="utf-8")
-    strict = [dict(s, min_percent=99) if s["name"] == "coverage" else s for s in REAL_STAGES]
-    policy = write_policy(tmp_path / "strict.yml", strict, signers=[dev_signer(sigstore_double)])
-    out = verify(
-        cli, real.repo, policy, "--result", str(result), "--bundle", str(bundle), trust=trust
-    )
+    policy = lab.policy(STRICT_STAGES)
+    out = lab.verify(real.repo, policy, "--result", str(result), "--bundle", str(bundle))
     out.assert_fails(4, "subject", "differs from the signed one")
     assert out.failed() == ["subject"]  # the edited number itself would pass
     assert out.checks["signature"]["passed"]
@@ -380,22 +392,16 @@ def _flip_payload_byte(envelope: dict[str, Any]) -> None:
     ids=["signature-byte", "payload-statement", "payload-bytes"],
 )
 def test_edited_bundle_fails_signature(
-    real: Signed,
-    cli: Cli,
-    real_policy: Path,
-    tmp_path: Path,
-    trust: Path,
-    edit: Callable[[dict[str, Any]], None],
+    real: Signed, lab: Lab, edit: Callable[[dict[str, Any]], None]
 ) -> None:
     """Any change inside the DSSE envelope breaks the signature (exit 4); the signer and
     subject checks are not even reached."""
-    result, bundle = real.copy_to(tmp_path / "copy")
+    result, bundle = real.copy_to(lab.tmp / "copy")
     doc = json.loads(bundle.read_text(encoding="utf-8"))
     edit(doc["dsseEnvelope"])
     bundle.write_text(json.dumps(doc), encoding="utf-8")
-    out = verify(
-        cli, real.repo, real_policy, "--result", str(result), "--bundle", str(bundle), trust=trust
-    )
+    files = ("--result", str(result), "--bundle", str(bundle))
+    out = lab.verify(real.repo, lab.real_policy(), *files)
     out.assert_fails(4, "signature", "the signature does not verify: DSSE: invalid signature")
     assert "signer" not in out.checks
     assert "subject" not in out.checks
@@ -406,45 +412,27 @@ def test_edited_bundle_fails_signature(
 # -- 4./5. a result for other code ----------------------------------------------------
 
 
-def test_result_for_another_commit_fails_commit(
-    sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
-) -> None:
+def test_result_for_another_commit_fails_commit(lab: Lab) -> None:
     """Commit A's signed result does not vouch for commit B (exit 4, `commit`)."""
-    first = sign_run()
+    first = lab.sign_run()
     (first.repo / "app.py").write_text("VALUE = 2\n", encoding="utf-8")
     head = commit_all(first.repo, "second")
-    out = verify(
-        cli,
-        first.repo,
-        fast_policy(),
-        "--result",
-        str(first.result),
-        "--bundle",
-        str(first.bundle),
-        trust=trust,
-    )
+    out = lab.verify(first.repo, lab.policy(), *first.files)
     out.assert_fails(4, "commit", f"the result is for commit {first.sha}, not {head}")
     assert out.failed() == ["commit"]
 
 
 @pytest.mark.parametrize("accept_same_tree", [False, True])
-def test_same_tree_other_commit(
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    accept_same_tree: bool,
-) -> None:
+def test_same_tree_other_commit(lab: Lab, accept_same_tree: bool) -> None:
     """A reworded commit has the signed tree: accepted only with accept_same_tree; a
     content change after that is refused either way."""
-    first = sign_run()
+    first = lab.sign_run()
     git(first.repo, "commit", "-q", "--amend", "-m", "reworded")
     amended = git(first.repo, "rev-parse", "HEAD")
     assert amended != first.sha
     assert git(first.repo, "rev-parse", "HEAD^{tree}") == first.tree
-    policy = fast_policy(accept_same_tree=accept_same_tree)
-    files = ("--result", str(first.result), "--bundle", str(first.bundle))
-    out = verify(cli, first.repo, policy, *files, trust=trust)
+    policy = lab.policy(accept_same_tree=accept_same_tree)
+    out = lab.verify(first.repo, policy, *first.files)
     if accept_same_tree:
         assert out.code == 0, out.verdict
         assert "(accept_same_tree)" in out.checks["commit"]["reason"]
@@ -456,7 +444,7 @@ def test_same_tree_other_commit(
         assert out.failed() == ["commit"]
     (first.repo / "app.py").write_text("VALUE = 3\n", encoding="utf-8")
     changed = commit_all(first.repo, "content change")
-    out = verify(cli, first.repo, policy, *files, trust=trust)
+    out = lab.verify(first.repo, policy, *first.files)
     out.assert_fails(4, "commit", f"the result is for commit {first.sha}, not {changed}")
     assert "trees are equal" not in out.checks["commit"]["reason"]
 
@@ -464,41 +452,26 @@ def test_same_tree_other_commit(
 # -- 6./7. the signer ---------------------------------------------------------------
 
 
-def test_signer_not_on_allowlist(
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    sigstore_double: SigstoreDouble,
-) -> None:
+def test_signer_not_on_allowlist(lab: Lab) -> None:
     """A valid signature by someone the policy does not name is refused (exit 4)."""
-    signed = sign_run(identity="other@example.com")
-    out = verify(cli, signed.repo, fast_policy(), trust=trust)
+    signed = lab.sign_run(identity="other@example.com")
+    out = lab.verify(signed.repo, lab.policy())
     out.assert_fails(4, "signer", "who is not on the allowlist")
-    assert (
-        f"other@example.com (issuer {sigstore_double.issuer_url})"
-        in (out.checks["signer"]["reason"])
-    )
+    assert f"other@example.com (issuer {lab.double.issuer_url})" in out.checks["signer"]["reason"]
     assert out.verdict["signer"] == "other@example.com"
     assert out.failed() == ["signer"]
     assert out.checks["signature"]["passed"]
     assert out.checks["subject"]["passed"]
 
 
-def test_allowed_identity_through_another_issuer(
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    sigstore_double: SigstoreDouble,
-) -> None:
+def test_allowed_identity_through_another_issuer(lab: Lab) -> None:
     """The allowlisted email, but vouched for by another OIDC issuer: refused, and the
     reason names both issuers."""
     other_issuer = "https://accounts.google.com"
-    signed = sign_run(identity=DEV, issuer=other_issuer)
-    out = verify(cli, signed.repo, fast_policy(), trust=trust)
+    signed = lab.sign_run(identity=DEV, issuer=other_issuer)
+    out = lab.verify(signed.repo, lab.policy())
     out.assert_fails(4, "signer", f"but through issuer {other_issuer}")
-    assert f"only from {sigstore_double.issuer_url}" in out.checks["signer"]["reason"]
+    assert f"only from {lab.double.issuer_url}" in out.checks["signer"]["reason"]
     assert (out.verdict["signer"], out.verdict["issuer"]) == (DEV, other_issuer)
     assert out.failed() == ["signer"]
 
@@ -506,58 +479,39 @@ def test_allowed_identity_through_another_issuer(
 # -- 8. a dirty result ---------------------------------------------------------------
 
 
-def test_dirty_result_fails_clean(
-    make_repo: Callable[..., Path],
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    sigstore_double: SigstoreDouble,
-) -> None:
+def test_dirty_result_fails_clean(lab: Lab) -> None:
     """`run --in-place --sign` on uncommitted edits: signed, bound to HEAD, but dirty."""
-    config = config_text(FAST_STAGES, signers=[dev_signer(sigstore_double)])
-    repo = make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
+    repo = lab.repo()
     (repo / "app.py").write_text("VALUE = 'uncommitted'\n", encoding="utf-8")
-    signed = dataclasses.replace(sign_run("--in-place", repo=repo), variant="in-place")
+    signed = dataclasses.replace(lab.sign_run("--in-place", repo=repo), variant="in-place")
     assert signed.document()["git"]["dirty"] is True
-    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
-    out = verify(cli, repo, fast_policy(), *files, trust=trust)
+    out = lab.verify(repo, lab.policy(), *signed.files)
     out.assert_fails(4, "clean", "uncommitted changes (dirty: true)")
     assert out.failed() == ["clean"]
     assert out.checks["commit"]["passed"]
 
 
-def test_uncommitted_config_file_fails_config(
-    make_repo: Callable[..., Path],
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    sigstore_double: SigstoreDouble,
-) -> None:
+def test_uncommitted_config_file_fails_config(lab: Lab) -> None:
     """`run --config other.yml` on a clean tree: ``dirty: false`` and a valid signature,
     but the stages ran under a configuration the commit does not hold (exit 4)."""
-    config = config_text(FAST_STAGES, signers=[dev_signer(sigstore_double)])
-    repo = make_repo({".localci.yml": config, "app.py": "VALUE = 1\n"})
+    repo = lab.repo()
+    config = (repo / ".localci.yml").read_text(encoding="utf-8")
     weaker = repo.parent / "weaker.yml"
     weaker.write_text(config.replace('"version": 1', '"version": 1, "cache": {"enabled": false}'))
-    signed = sign_run("--config", str(weaker), repo=repo)
+    signed = lab.sign_run("--config", str(weaker), repo=repo)
     doc = signed.document()
     assert doc["git"]["dirty"] is False
     assert doc["config"]["committed"] is False
-    out = verify(cli, repo, fast_policy(), trust=trust)
+    out = lab.verify(repo, lab.policy())
     out.assert_fails(4, "config", "not the configuration committed in the commit")
     assert out.failed() == ["config"]
 
 
-def test_in_place_result_on_a_clean_tree_fails_clean(
-    sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
-) -> None:
+def test_in_place_result_on_a_clean_tree_fails_clean(lab: Lab) -> None:
     """Issue 11.3: git-ignored files can change an --in-place run; it never verifies."""
-    signed = dataclasses.replace(sign_run("--in-place"), variant="in-place")
+    signed = dataclasses.replace(lab.sign_run("--in-place"), variant="in-place")
     assert signed.document()["git"]["dirty"] is False
-    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
-    out = verify(cli, signed.repo, fast_policy(), *files, trust=trust)
+    out = lab.verify(signed.repo, lab.policy(), *signed.files)
     out.assert_fails(4, "clean", "--in-place")
     assert out.failed() == ["clean"]
 
@@ -574,35 +528,28 @@ def test_in_place_result_on_a_clean_tree_fails_clean(
     ],
     ids=["2h-old", "10m-ahead", "2m-ahead-within-skew"],
 )
-def test_age_of_a_signed_result(
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    sigstore_double: SigstoreDouble,
-    shift: timedelta,
-    phrase: str | None,
-) -> None:
+def test_age_of_a_signed_result(lab: Lab, shift: timedelta, phrase: str | None) -> None:
     """A result whose (signed) finish time is over max_age ago, or beyond the 5-minute
     clock skew in the future, fails `age` (exit 1); 2 minutes ahead is tolerated."""
-    signed = sign_run(sign=False)
+    signed = lab.sign_run(sign=False)
     doc = signed.document()
     finished = datetime.now(timezone.utc) + shift
     doc["finished_at"] = finished.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     doc["started_at"] = (finished - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     signed.result.write_text(json.dumps(doc), encoding="utf-8")
-    token = sigstore_double.mint_token(DEV)
-    out = cli(
+    token = lab.double.mint_token(DEV)
+    trust = str(lab.trust)
+    out = lab.cli(
         "sign",
         str(signed.result),
         "--trust-config",
-        str(trust),
+        trust,
         "--identity-token",
         token,
         cwd=signed.repo,
     )
     assert out.code == 0, out.err
-    checked = verify(cli, signed.repo, fast_policy(max_age="1h"), trust=trust)
+    checked = lab.verify(signed.repo, lab.policy(max_age="1h"))
     if phrase is None:
         assert checked.code == 0, checked.verdict
         assert "(max_age 1.0h)" in checked.checks["age"]["reason"]
@@ -617,11 +564,7 @@ def test_age_of_a_signed_result(
 
 
 def test_double_signature_under_public_good_root(
-    real: Signed,
-    cli: Cli,
-    real_policy: Path,
-    sigstore_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    real: Signed, lab: Lab, sigstore_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without --trust-config the verifier uses sigstore's bundled public-good root,
     offline: the double's certificate does not chain to it (exit 4), and no socket opens."""
@@ -631,7 +574,7 @@ def test_double_signature_under_public_good_root(
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    out = verify(cli, real.repo, real_policy, trust=None)
+    out = lab.verify(real.repo, lab.real_policy(), trusted=False)
     out.assert_fails(4, "signature", "certificate chain")
     assert out.failed() == ["signature"]
 
@@ -640,18 +583,12 @@ def test_double_signature_under_public_good_root(
 
 
 @pytest.mark.parametrize("require_signature", [True, False])
-def test_unsigned_result(
-    real: Signed,
-    cli: Cli,
-    tmp_path: Path,
-    trust: Path,
-    require_signature: bool,
-) -> None:
+def test_unsigned_result(real: Signed, lab: Lab, require_signature: bool) -> None:
     """No bundle: refused (exit 4) unless the policy says require_signature: false."""
-    result, bundle = real.copy_to(tmp_path / "copy")
+    result, bundle = real.copy_to(lab.tmp / "copy")
     bundle.unlink()
-    policy = write_policy(tmp_path / "policy.yml", REAL_STAGES, require_signature=require_signature)
-    out = verify(cli, real.repo, policy, "--result", str(result), trust=trust)
+    policy = write_policy(lab.tmp / "policy.yml", REAL_STAGES, require_signature=require_signature)
+    out = lab.verify(real.repo, policy, "--result", str(result))
     if require_signature:
         out.assert_fails(4, "signature", "the result is unsigned and the policy requires")
         assert out.failed() == ["signature"]
@@ -666,9 +603,7 @@ def test_unsigned_result(
 # -- 12./13./14. the policy -----------------------------------------------------------
 
 
-def test_stricter_base_thresholds_win(
-    real: Signed, cli: Cli, tmp_path: Path, trust: Path, sigstore_double: SigstoreDouble
-) -> None:
+def test_stricter_base_thresholds_win(real: Signed, lab: Lab) -> None:
     """Made with min_percent 50 (and marked passed), checked under 99: `thresholds`
     fails (exit 1) from the raw percentage."""
     doc = real.document()
@@ -678,49 +613,39 @@ def test_stricter_base_thresholds_win(
     assert coverage["thresholds"][0] == pytest.approx(
         {"name": "min_percent", "limit": 50, "actual": REAL_COVERAGE, "passed": True}
     )
-    strict = [dict(s, min_percent=99) if s["name"] == "coverage" else s for s in REAL_STAGES]
-    policy = write_policy(tmp_path / "strict.yml", strict, signers=[dev_signer(sigstore_double)])
-    out = verify(cli, real.repo, policy, trust=trust)
+    out = lab.verify(real.repo, lab.policy(STRICT_STAGES))
     out.assert_fails(
         1, "thresholds", f"coverage: coverage {REAL_COVERAGE:.2f}% is below min_percent 99"
     )
     assert out.failed() == ["thresholds"]
 
 
-def test_required_stage_missing(
-    real: Signed, cli: Cli, tmp_path: Path, trust: Path, sigstore_double: SigstoreDouble
-) -> None:
+def test_required_stage_missing(real: Signed, lab: Lab) -> None:
     """The base policy requires a `docs` stage the result never ran (exit 1)."""
     stages = [*REAL_STAGES, {"name": "docs", "run": ["true"]}]
-    policy = write_policy(tmp_path / "docs.yml", stages, signers=[dev_signer(sigstore_double)])
-    out = verify(cli, real.repo, policy, trust=trust)
+    out = lab.verify(real.repo, lab.policy(stages))
     out.assert_fails(1, "stages", "required stage 'docs' is missing")
     assert out.failed() == ["stages"]
 
 
-def test_required_stage_skipped(
-    sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
-) -> None:
+def test_required_stage_skipped(lab: Lab) -> None:
     """A required stage that skip_if_missing skipped does not count as run (exit 1)."""
     stages = [*FAST_STAGES, {"name": "docs", "run": ["no-such-docs-tool"], "skip_if_missing": True}]
-    signed = sign_run(stages=stages)
+    signed = lab.sign_run(stages=stages)
     docs = next(s for s in signed.document()["stages"] if s["name"] == "docs")
     assert docs["status"] == "skipped"
-    out = verify(cli, signed.repo, fast_policy(stages), trust=trust)
+    out = lab.verify(signed.repo, lab.policy(stages))
     out.assert_fails(
         1, "stages", "required stage 'docs' was skipped (no-such-docs-tool is not installed"
     )
     assert out.failed() == ["stages"]
 
 
-def test_partial_run_fails_complete(
-    sign_run: Callable[..., Signed], cli: Cli, fast_policy: Callable[..., Path], trust: Path
-) -> None:
+def test_partial_run_fails_complete(lab: Lab) -> None:
     """`run --stage tests` records partial: true; it never satisfies the gate (exit 1)."""
-    signed = dataclasses.replace(sign_run("--stage", "tests"), variant="partial")
+    signed = dataclasses.replace(lab.sign_run("--stage", "tests"), variant="partial")
     assert signed.document()["partial"] is True
-    files = ["--result", str(signed.result), "--bundle", str(signed.bundle)]
-    out = verify(cli, signed.repo, fast_policy(), *files, trust=trust)
+    out = lab.verify(signed.repo, lab.policy(), *signed.files)
     out.assert_fails(1, "complete", "a partial run")
     assert out.checks["stages"]["reason"] == "required stage 'build' is missing"
     assert out.failed() == ["complete", "stages"]
@@ -734,20 +659,13 @@ WORKFLOW = "https://github.com/acme/app/.github/workflows/localci.yml"
 @pytest.mark.parametrize(
     ("ref", "accepted"), [("refs/heads/main", True), ("refs/heads/feature", False)]
 )
-def test_workflow_identity_regex(
-    sign_run: Callable[..., Signed],
-    cli: Cli,
-    fast_policy: Callable[..., Path],
-    trust: Path,
-    ref: str,
-    accepted: bool,
-) -> None:
+def test_workflow_identity_regex(lab: Lab, ref: str, accepted: bool) -> None:
     """An identity_regex for the main-branch workflow accepts it, and refuses the same
     workflow run on another ref."""
-    signed = sign_run(identity=f"{WORKFLOW}@{ref}")
+    signed = lab.sign_run(identity=f"{WORKFLOW}@{ref}")
     regex = r"https://github\.com/acme/app/\.github/workflows/localci\.yml@refs/heads/main"
-    policy = fast_policy(signers=[{"identity_regex": regex, "issuer": GITHUB_ISSUER}])
-    out = verify(cli, signed.repo, policy, trust=trust)
+    policy = lab.policy(signers=[{"identity_regex": regex, "issuer": GITHUB_ISSUER}])
+    out = lab.verify(signed.repo, policy)
     assert (out.verdict["signer"], out.verdict["issuer"]) == (f"{WORKFLOW}@{ref}", GITHUB_ISSUER)
     if accepted:
         assert out.code == 0, out.verdict
@@ -764,16 +682,17 @@ def test_workflow_identity_regex(
 # -- the Python API and bad input -----------------------------------------------------
 
 
-def test_python_api(real: Signed, real_policy: Path, trust: Path) -> None:
+def test_python_api(real: Signed, lab: Lab) -> None:
     """`localci.verify(...)` returns a Verdict: accepted for HEAD, integrity failure for
     another sha."""
+    real_policy = lab.real_policy()
     kwargs: dict[str, Any] = {
         "result_doc": real.document(),
         "bundle_json": real.bundle.read_text(encoding="utf-8"),
         "test_result_bundle_json": real.test_result_bundle.read_text(encoding="utf-8"),
         "policy": load_config(real_policy.parent, real_policy),
         "tree": real.tree,
-        "trust_config": trust,
+        "trust_config": lab.trust,
         "commit_config_sha256": config_at(real.repo, real.sha).sha256,
     }
     good = localci.verify(sha=real.sha, **kwargs)
@@ -803,20 +722,15 @@ def test_python_api(real: Signed, real_policy: Path, trust: Path) -> None:
     ids=["result", "bundle", "trust-config"],
 )
 def test_unreadable_input_is_a_usage_error(
-    real: Signed,
-    cli: Cli,
-    real_policy: Path,
-    tmp_path: Path,
-    option: str,
-    text: str,
-    phrase: str,
+    real: Signed, lab: Lab, option: str, text: str, phrase: str
 ) -> None:
     """A result, bundle or trust config that is not what it claims: exit 2 and one
     paragraph naming the file, no traceback, no verdict (it is not a verification
     failure, so not exit 4)."""
-    junk = tmp_path / "junk.json"
+    junk = lab.tmp / "junk.json"
     junk.write_text(text, encoding="utf-8")
-    out = cli("verify", "--json", "--policy", str(real_policy), option, str(junk), cwd=real.repo)
+    policy = str(lab.real_policy())
+    out = lab.cli("verify", "--json", "--policy", policy, option, str(junk), cwd=real.repo)
     assert out.code == 2, out.out + out.err
     assert out.out == ""
     message = out.err.strip()

@@ -28,6 +28,7 @@ from localci.publish.payloads import (
 from localci.result.codec import result_to_dict
 from localci.result.model import Finding, Result, StageResult, ThresholdOutcome
 from tests.factories import SHA, covered, linted, make_result, make_stage, ran_tests
+from tests.factories import lint_finding as finding
 
 MARKER_BYTES = len(TRUNCATION_MARKER.encode())
 
@@ -42,17 +43,6 @@ def result(*stages: StageResult, conclusion: str = "success") -> Result:
         conclusion=conclusion,
         started_at="2026-01-01T00:00:00.250000Z",
     )
-
-
-def finding(**kw: Any) -> Finding:
-    base: dict[str, Any] = {
-        "kind": "lint",
-        "message": "unused import",
-        "path": "src/a.py",
-        "line": 3,
-        "rule": "F401",
-    }
-    return Finding(**{**base, **kw})
 
 
 def annotation(f: Finding, name: str = "lint") -> dict[str, Any]:
