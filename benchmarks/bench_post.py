@@ -32,9 +32,9 @@ from localci.attest.signed import SignedResult  # noqa: E402
 from localci.config.loader import PublishConfig  # noqa: E402
 from localci.publish.deliver import Credentials, PublishOptions, publish  # noqa: E402
 from localci.result.codec import result_to_dict  # noqa: E402
-from localci.result.model import Finding, LintCounts, Metrics, Result, RunnerInfo, StageResult  # noqa: E402
+from localci.result.model import Finding, Result, RunnerInfo, StageResult  # noqa: E402
 from localci.result.store import Store, utc_now  # noqa: E402
-from tests.factories import make_result  # noqa: E402
+from tests.factories import lint_finding, linted, make_result  # noqa: E402
 from tests.github_double import GitHubDouble, TokenKind  # noqa: E402
 
 REPO = "octo/bench"
@@ -68,14 +68,12 @@ def ruff_findings(workdir: Path, count: int) -> tuple[Finding, ...]:
 
 def synthetic_findings(count: int) -> tuple[Finding, ...]:
     return tuple(
-        Finding(
-            kind="lint",
+        lint_finding(
             message=f"`mod{i}` imported but unused",
             path="bad.py",
             line=i + 1,
             column=8,
             end_line=i + 1,
-            rule="F401",
         )
         for i in range(count)
     )
@@ -93,9 +91,7 @@ def build_result(findings: tuple[Finding, ...]) -> Result:
         reason=f"{len(findings)} lint findings",
         started_at=now,
         finished_at=now,
-        metrics=Metrics(
-            lint=LintCounts(total=len(findings), errors=len(findings), warnings=0, notes=0)
-        ),
+        metrics=linted(len(findings), errors=len(findings)),
         findings=findings,
         findings_total=len(findings),
         log_tail="bad.py:1:8: F401",

@@ -26,6 +26,7 @@ __all__ = [
     "TREE",
     "VERIFIER_CHECKS",
     "covered",
+    "failed_test",
     "lint_finding",
     "linted",
     "make_result",
@@ -91,6 +92,18 @@ def covered(
 def linted(total: int, *, errors: int = 0, warnings: int = 0, notes: int = 0) -> Metrics:
     """Metrics of a lint stage: ``total`` findings, counted by severity."""
     return Metrics(lint=LintCounts(total=total, errors=errors, warnings=warnings, notes=notes))
+
+
+def failed_test(test_id: str, **fields: Any) -> Finding:
+    """The finding of test ``test_id`` that failed (``assert 1 == 2``, rule ``failure``,
+    no location); ``fields`` override."""
+    base: dict[str, Any] = {
+        "kind": "test",
+        "message": "assert 1 == 2",
+        "rule": "failure",
+        "test_id": test_id,
+    }
+    return Finding(**(base | fields))
 
 
 def lint_finding(**fields: Any) -> Finding:

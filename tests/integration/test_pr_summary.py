@@ -18,8 +18,8 @@ from localci.context.share import (
 from localci.context.summary import MARKER
 from localci.errors import UsageError
 from localci.publish.github import GitHubClient, GitHubSettings
-from localci.result.model import Finding, Result
-from tests.factories import SHA, make_result, make_stage
+from localci.result.model import Result
+from tests.factories import SHA, failed_test, make_result, make_stage
 from tests.github_double import GitHubDouble, TokenKind
 
 REPO = "octo/hello"
@@ -35,7 +35,7 @@ def _client(double: GitHubDouble, permissions: dict[str, str] | None = None) -> 
 
 
 def _failing(message: str = "assert 1 == 2") -> Result:
-    finding = Finding(kind="test", message=message, test_id="t.py::test_x", rule="failure")
+    finding = failed_test("t.py::test_x", message=message)
     stage = make_stage(
         "tests", "tests", status="failed", findings=(finding,), findings_total=1, log_tail="E"
     )

@@ -42,7 +42,7 @@ from localci.result.model import (
 )
 from localci.result.store import Store
 from tests.conftest import commit_all, git
-from tests.factories import covered, lint_finding, linted, make_stage, ran_tests
+from tests.factories import covered, failed_test, lint_finding, linted, make_stage, ran_tests
 from tests.factories import make_result as build_result
 from tests.github_double import GitHubDouble, TokenKind, generate_app_key
 from tests.github_double.state import CheckRun
@@ -116,21 +116,10 @@ def rich_result(sha: str) -> Result:
         reason="2 tests failed",
         metrics=ran_tests(20, 17, failed=2, skipped=1),
         findings=(
-            Finding(
-                kind="test",
-                message="assert 1 == 2",
-                path="tests/test_a.py",
-                line=12,
-                rule="failure",
-                test_id="tests/test_a.py::test_add",
-                details="Traceback",
+            failed_test(
+                "tests/test_a.py::test_add", path="tests/test_a.py", line=12, details="Traceback"
             ),
-            Finding(
-                kind="test",
-                message="no location",
-                rule="failure",
-                test_id="tests/test_b.py::test_gone",
-            ),
+            failed_test("tests/test_b.py::test_gone", message="no location"),
         ),
         findings_total=2,
         log_tail="FAILED tests/test_a.py::test_add - assert 1 == 2",

@@ -310,13 +310,7 @@ def lab(
     tmp_path: Path,
     make_repo: Callable[..., Path],
 ) -> Lab:
-    return Lab(
-        cli=cli,
-        double=sigstore_double,
-        trust=sigstore_trust_config,
-        tmp=tmp_path,
-        make_repo=make_repo,
-    )
+    return Lab(cli, sigstore_double, sigstore_trust_config, tmp_path, make_repo)
 
 
 # -- 1. the valid case ---------------------------------------------------------------

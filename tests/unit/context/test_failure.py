@@ -8,20 +8,18 @@ from localci.context.failure import build_context, split_params
 from localci.context.render import context_json, context_markdown
 from localci.redact import Redactor
 from localci.result.model import Finding, Result
-from tests.factories import SHA, make_result, make_stage, ran_tests
+from tests.factories import SHA, failed_test, make_result, make_stage, ran_tests
 
 NO_ENV = Redactor(env={})
 
 
 def _failing_result(*, tail_lines: int = 5, tests: int = 1, lint: int = 1) -> Result:
     test_findings = tuple(
-        Finding(
-            kind="test",
+        failed_test(
+            f"tests/test_calc.py::test_add[{i}-{i + 1}]",
             message=f"AssertionError: assert {i} == {i + 1}",
             path="tests/test_calc.py",
             line=10 + i,
-            rule="failure",
-            test_id=f"tests/test_calc.py::test_add[{i}-{i + 1}]",
         )
         for i in range(tests)
     )

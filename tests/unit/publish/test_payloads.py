@@ -27,7 +27,7 @@ from localci.publish.payloads import (
 )
 from localci.result.codec import result_to_dict
 from localci.result.model import Finding, Result, StageResult, ThresholdOutcome
-from tests.factories import SHA, covered, linted, make_result, make_stage, ran_tests
+from tests.factories import SHA, covered, failed_test, linted, make_result, make_stage, ran_tests
 from tests.factories import lint_finding as finding
 
 MARKER_BYTES = len(TRUNCATION_MARKER.encode())
@@ -255,14 +255,8 @@ def test_end_line_is_never_before_start_line() -> None:
 
 
 def test_failing_test_annotation_is_titled_by_its_test_id() -> None:
-    f = finding(
-        kind="test",
-        rule="failure",
-        test_id="tests/test_a.py::test_b",
-        message="assert 1 == 2",
-        path="tests/test_a.py",
-        line=12,
-        details="Traceback ...",
+    f = failed_test(
+        "tests/test_a.py::test_b", path="tests/test_a.py", line=12, details="Traceback ..."
     )
     ann = annotation(f, name="unit")
     assert ann["title"] == "unit: tests/test_a.py::test_b"
