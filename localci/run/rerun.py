@@ -3,16 +3,17 @@ ones that then pass as *flaky*, never as passed.
 
 Only for stages whose report is JUnit XML: the failed and errored node ids of the first
 report are run again with ``{python} -m pytest -q -p no:cacheprovider
---junitxml=<reports>/<stage>-rerun-<k>.xml <ids...>`` in the same worktree and
-environment, up to ``N`` times, each time only the ids still failing. A test that passes
-on a re-run is *flaky*: it leaves ``failed``/``errors`` for ``flaky`` in the counts, its
-finding becomes a ``warning`` with rule ``flaky``, and its inventory outcome ``flaky``.
-Whether flaky tests fail the stage is the ``max_flaky`` threshold (default 0).
+--junitxml=<reports>/<stage>-rerun-<k>.xml <ids...>``, where ``{python}`` is the stage's
+interpreter (the project's, never localci's own), in the same worktree and with the
+stage's environment (:func:`~localci.run.stage.stage_env`), up to ``N`` times, each time
+only the ids still failing. A test that passes on a re-run is *flaky*: it leaves
+``failed``/``errors`` for ``flaky`` in the counts, its finding becomes a ``warning`` with
+rule ``flaky``, and its inventory outcome ``flaky``. Whether flaky tests fail the stage
+is the ``max_flaky`` threshold (default 0).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 
 from localci.config.loader import StageConfig
@@ -56,7 +57,7 @@ def rerun_failures(
 
 def _rerun_once(stage: StageConfig, ctx: StageContext, ids: list[str], k: int) -> set[str] | None:
     report = ctx.reports / f"{stage.name}-rerun-{k}.xml"
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    argv = [ctx.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     argv += [f"--junitxml={report}", *ids]
     cwd = ctx.workspace / stage.cwd if stage.cwd else ctx.workspace
     try:

@@ -73,6 +73,36 @@ def test_a_test_that_fails_then_passes_is_flaky(
     assert "`tests/test_f.py::test_flaky[1]`: flaky in 1 run(s)" in context.out
 
 
+RECORDS = """\
+import os
+import sys
+from pathlib import Path
+
+FLAG = Path(__file__).with_name(".first-attempt-done")
+
+
+def test_flaky():
+    with open(Path(os.environ["LOCALCI_REPORTS"]) / "attempts", "a") as out:
+        out.write(f"{sys.prefix} {os.environ.get('STAGE_MARK')}\\n")
+    if not FLAG.exists():
+        FLAG.write_text("x")
+        raise AssertionError("first attempt fails")
+"""
+
+
+def test_a_rerun_uses_the_stages_interpreter_and_environment(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], project_python: Path
+) -> None:
+    config = CONFIG.replace("    max_failures: 1\n", "    env: {STAGE_MARK: seen}\n")
+    repo = make_repo({".localci.yml": config, "tests/test_f.py": RECORDS})
+    run = cli("run", "--rerun-failures", "1", "--python", str(project_python), "--json", cwd=repo)
+    doc = run.json()
+    assert doc["stages"][0]["metrics"]["tests"]["flaky"] == 1, run.err
+    attempts = repo / ".localci" / "runs" / doc["run_id"] / "reports" / "attempts"
+    project_env = str(project_python.parent.parent)
+    assert attempts.read_text(encoding="utf-8").splitlines() == [f"{project_env} seen"] * 2
+
+
 def test_max_flaky_is_the_policy_threshold() -> None:
     config = parse_config(
         ConfigSource(
