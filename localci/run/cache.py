@@ -16,6 +16,9 @@ The key is the sha256 of the RFC 8785 canonical JSON of:
   (``--cache-failures``), and a passing result with flaky tests under ``max_flaky > 0``
   would otherwise satisfy a run that never re-ran anything.
 
+``--fail-fast`` is not part of the key: a run it stopped early is never stored (see
+:func:`store`), and one it did not stop is the same verdict as a run without it.
+
 A hit that passed is re-used, re-bound to the current commit. A failing result is only
 served with ``cache_failures``. When any input cannot be computed the cache is bypassed
 (fail open: run). Entries live in ``.localci/cache/<key>.json``.
@@ -131,11 +134,20 @@ def lookup(root: Path, key: CacheKey, *, failures: bool = False) -> dict[str, An
     return doc
 
 
-def store(root: Path, key: CacheKey, result: Result, doc: Mapping[str, Any]) -> bool:
+def store(
+    root: Path, key: CacheKey, result: Result, doc: Mapping[str, Any], *, stopped: bool = False
+) -> bool:
     """Remember ``doc`` under ``key`` when it may be re-used: complete, clean and isolated
-    (an ``--in-place`` run can be changed by git-ignored files, so it is never cached)."""
+    (an ``--in-place`` run can be changed by git-ignored files, so it is never cached).
+
+    A run that ``stopped`` stages early (``--fail-fast``) is never cached: its stopped
+    and unstarted stages say nothing about the tree, so it must not stand in for a full
+    run (``--cache-failures``). That is why ``--fail-fast`` is not part of the key.
+    """
     in_place = result.workspace is not None and result.workspace.mode == "in-place"
     if result.partial or result.git.dirty or in_place or result.conclusion == "cancelled":
+        return False
+    if stopped:
         return False
     atomic_write_json(_path(root, key), dict(doc))
     return True

@@ -108,10 +108,13 @@ class Plan:
 
 @dataclass(frozen=True, kw_only=True)
 class Ran:
-    """Step 4's output: the stage results, when they ran (UTC RFC 3339, seconds)."""
+    """Step 4's output: the stage results, when they ran (UTC RFC 3339, seconds), and
+    ``stopped``: why the run stopped stages early (``--fail-fast``), ``""`` when it did
+    not; such a run is no full verdict on the tree and is never cached."""
 
     run_id: str
     run_dir: Path
     started_at: str
     duration: float
     stages: tuple[StageResult, ...]
+    stopped: str = ""

@@ -280,6 +280,7 @@ def run_stages(plan: Plan) -> Ran:
         started_at=started,
         duration=round(time.monotonic() - t0, 3),
         stages=results,
+        stopped=cancel.reason,
     )
 
 
@@ -363,7 +364,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
     doc = target.store.write_result(result, run_dir=ran.run_dir)
     record_flaky(target.store.base, flaky_ids(result), commit=target.commit, now=result.finished_at)
     if plan.key is not None:
-        cache.store(target.root, plan.key, result, doc)
+        cache.store(target.root, plan.key, result, doc, stopped=bool(ran.stopped))
     return RunOutcome(
         result=result,
         document=doc,

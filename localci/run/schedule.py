@@ -187,7 +187,8 @@ def schedule(
                     result = after_stage(result, tuple(s.name for s in board.running.values()))
                 board.done[stage.name] = result
                 reporter.stage_finished(result)
-                if fail_fast and result.status in _NOT_PASSED:
+                if fail_fast and result.status in _NOT_PASSED and (board.pending or board.running):
+                    # Only when something is left to stop: a run it stopped is not cached.
                     cancel.set(f"stopped by --fail-fast after {stage.name!r} {result.status}")
     except KeyboardInterrupt:
         cancel.set("interrupted (Ctrl-C)")

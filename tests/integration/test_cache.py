@@ -200,3 +200,35 @@ def test_re_runs_are_part_of_the_key(
     again, counts, hit = run("--rerun-failures", "1")
     assert (counts["flaky"], hit, again["run_id"]) == (1, True, rerun["run_id"])
     assert not run("--rerun-failures", "2")[2]  # another count is another key
+
+
+def test_a_run_stopped_by_fail_fast_is_never_served(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """--fail-fast is not in the key, so a run it stopped (stages not started) must not be
+    stored: a later full run with --cache-failures runs every stage. A --fail-fast run
+    that stopped nothing (the failing stage was the last) is a full verdict, and cached."""
+    counter = tmp_path / "n.txt"
+    stages = (
+        "  - {name: broken, run: 'echo x >> \"$C\"; exit 1', shell: true}\n"
+        "  - {name: later, run: ['true']}\n"
+    )
+    repo = make_repo({".localci.yml": "stages:\n" + stages})
+    env = {"C": str(counter)}
+
+    def run(*args: str) -> tuple[dict[str, str], bool]:
+        result = cli("run", "--jobs", "1", "--cache-failures", "--json", *args, cwd=repo, env=env)
+        assert result.code == 1, result.err
+        statuses = {s["name"]: s["status"] for s in result.json()["stages"]}
+        return statuses, "cache hit" in result.err
+
+    stopped, hit = run("--fail-fast")
+    assert (stopped["later"], hit) == ("skipped", False)
+    assert run() == ({"broken": "failed", "later": "passed"}, False)
+    assert run() == ({"broken": "failed", "later": "passed"}, True)
+    assert len(counter.read_text().splitlines()) == 2
+
+    (repo / ".localci.yml").write_text("stages:\n" + "".join(reversed(stages.splitlines(True))))
+    commit_all(repo, "broken last")
+    assert run("--fail-fast") == ({"later": "passed", "broken": "failed"}, False)
+    assert run() == ({"later": "passed", "broken": "failed"}, True)
