@@ -10,6 +10,7 @@ would for the example caller) in a fresh clone of origin, as the job would.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -62,6 +63,8 @@ UNTESTED = "".join(
     f"\n\ndef f{i}(x):\n    if x:\n        return {i}\n    return -{i}\n" for i in range(30)
 )
 _EXPR = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
+_app_key = functools.cache(generate_app_key)
+"""The gate App's key pair, made once per process (each test has its own GitHub double)."""
 
 
 @dataclass
@@ -332,7 +335,7 @@ def make_world(
     git(tmp_path, "init", "-q", "--bare", str(origin))
     dev = tmp_path / "dev"
     git(tmp_path, "clone", "-q", str(origin), str(dev))
-    private, public = generate_app_key()
+    private, public = _app_key()
     world = World(
         tmp=tmp_path,
         origin=origin,
