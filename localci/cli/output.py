@@ -10,11 +10,18 @@ import click
 
 if TYPE_CHECKING:
     from localci.attest.document import SignOutcome
-    from localci.publish.deliver import ChannelOutcome
+    from localci.publish.deliver import ChannelOutcome, PublishReport
     from localci.publish.flow import RunReport
     from localci.verifier.check import Verdict
 
-__all__ = ["emit_json", "print_checks", "print_outcomes", "print_run_report", "print_signed"]
+__all__ = [
+    "emit_json",
+    "print_channels",
+    "print_checks",
+    "print_outcomes",
+    "print_run_report",
+    "print_signed",
+]
 
 
 def emit_json(doc: Any) -> None:
@@ -46,6 +53,14 @@ def print_outcomes(outcomes: Iterable[ChannelOutcome]) -> None:
         click.echo(f"  {o.channel}: {o.state}: {o.message}{where}", err=True)
 
 
+def print_channels(drained: Iterable[ChannelOutcome], published: PublishReport | None) -> None:
+    """What ``run`` and ``post`` published (stderr): the spooled posts delivered first
+    (``drained``), then each channel of this result (``published``, when it was posted)."""
+    print_outcomes(drained)
+    if published is not None:
+        print_outcomes(published.outcomes)
+
+
 def print_run_report(report: RunReport, *, as_json: bool) -> None:
     """What ``localci run`` did: who signed, the result (the document on stdout with
     ``as_json``, else the table and its path on stderr), then each publish channel."""
@@ -58,6 +73,4 @@ def print_run_report(report: RunReport, *, as_json: bool) -> None:
     else:
         click.echo(render_result(report.outcome.result), err=True)
         click.echo(f"result: {report.outcome.result_path}", err=True)
-    print_outcomes(report.drained)
-    if report.published is not None:
-        print_outcomes(report.published.outcomes)
+    print_channels(report.drained, report.published)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from localci.cli.options import config_option, publish_options
-from localci.cli.output import print_outcomes
+from localci.cli.output import print_channels
 
 if TYPE_CHECKING:
     from localci.publish.credentials import PublishFlags
@@ -61,11 +61,9 @@ def post(
     )
     for request in report.planned:
         click.echo(request.render())
-    print_outcomes(report.drained)
+    print_channels(report.drained, report.published)
     if report.mode == "pending" and not report.drained:
         click.echo("nothing is spooled", err=True)
-    if report.published is not None:
-        print_outcomes(report.published.outcomes)
     sys.exit(report.exit_code)
 
 
