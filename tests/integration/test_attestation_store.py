@@ -87,6 +87,15 @@ def client(github_double: GitHubDouble) -> Iterator[GitHubClient]:
         yield connected
 
 
+@pytest.fixture
+def as_workflow(
+    sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch, sigstore_home: Path
+) -> None:
+    """The gate's workflow identity token in ``SIGSTORE_ID_TOKEN`` (to sign the VSA), set
+    after ``sigstore_home`` cleared the ambient credentials."""
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
+
+
 def _evidence(double: SigstoreDouble, note: SignedResult, **changes: Any) -> EvidenceRequest:
     text = POLICY.replace("ISSUER", double.issuer_url)
     policy = parse_config(ConfigSource(kind="yaml", display=".localci.yml", text=text))
@@ -117,11 +126,11 @@ def _statement(bundle: dict[str, Any]) -> dict[str, Any]:
     return statement
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_the_vsa_reads_back_by_result_digest_and_verifies_offline(
-    client: GitHubClient, sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient, sigstore_double: SigstoreDouble
 ) -> None:
     note = _note(sigstore_double)
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     request = _evidence(sigstore_double, note)
     assert request.verdict.accepted, request.verdict.failed
     said = store_evidence(client, request)
@@ -154,11 +163,11 @@ def test_the_vsa_reads_back_by_result_digest_and_verifies_offline(
     ]
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_an_edited_vsa_from_the_store_does_not_verify(
-    client: GitHubClient, sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient, sigstore_double: SigstoreDouble
 ) -> None:
     note = _note(sigstore_double)
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     store_evidence(client, _evidence(sigstore_double, note))
     (vsa,) = list_bundles(client, commit_key(HEAD), VSA_PREDICATE_TYPE)
     statement = _statement(vsa)
@@ -169,11 +178,11 @@ def test_an_edited_vsa_from_the_store_does_not_verify(
         verify_bundle(json.dumps(vsa), trust_config=trust, staging=False)
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_a_rejected_result_gets_a_failed_vsa(
-    client: GitHubClient, sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient, sigstore_double: SigstoreDouble
 ) -> None:
     note = _note(sigstore_double)
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     request = _evidence(sigstore_double, note)
     other = verify_result(
         result_doc=note.document,
@@ -191,36 +200,34 @@ def test_a_rejected_result_gets_a_failed_vsa(
     assert failed == {"signature", "commit"}
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_a_result_is_found_again_by_commit(
-    client: GitHubClient, sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient, sigstore_double: SigstoreDouble
 ) -> None:
     note = _note(sigstore_double)
     assert find_note(client, HEAD) is None
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     store_evidence(client, _evidence(sigstore_double, note))
     found = find_note(client, HEAD)
     assert found == note
     assert find_note(client, BASE) is None
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_without_attestations_write_no_vsa_is_stored(
-    github_double: GitHubDouble, sigstore_double: SigstoreDouble, monkeypatch: pytest.MonkeyPatch
+    github_double: GitHubDouble, sigstore_double: SigstoreDouble
 ) -> None:
     github_double.add_repo(REPO, commits=[BASE, HEAD])
     token = github_double.add_token(TokenKind.ACTIONS, repo=REPO)  # checks, statuses only
     settings = GitHubSettings(repo=REPO, api_url=github_double.api_url, token=token)
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     with GitHubClient(settings) as client:
         said = store_evidence(client, _evidence(sigstore_double, _note(sigstore_double)))
     assert said.startswith("no VSA stored: GitHub refused to store an attestation")
     assert github_double.attestations(REPO) == []
 
 
+@pytest.mark.usefixtures("as_workflow")
 def test_a_refused_result_bundle_still_leaves_the_vsa(
-    client: GitHubClient,
-    sigstore_double: SigstoreDouble,
-    github_double: GitHubDouble,
-    monkeypatch: pytest.MonkeyPatch,
+    client: GitHubClient, sigstore_double: SigstoreDouble, github_double: GitHubDouble
 ) -> None:
     """The VSA goes first; GitHub refusing the developer's bundles afterwards is reported."""
 
@@ -237,7 +244,6 @@ def test_a_refused_result_bundle_still_leaves_the_vsa(
                     )
             return client.rest(what, verb, path, **kwargs)
 
-    monkeypatch.setenv("SIGSTORE_ID_TOKEN", sigstore_double.mint_token(WORKFLOW))
     said = store_evidence(RefuseSecondPost(), _evidence(sigstore_double, _note(sigstore_double)))
     assert said.startswith(f"VSA signed by {WORKFLOW} and stored; the result's bundles were not: ")
     assert "Validation Failed" in said
