@@ -53,6 +53,15 @@ def cli(
     return invoke
 
 
+PYTEST_STAGE = """\
+  - name: tests
+    kind: tests
+    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+          "--junitxml={reports}/junit.xml"]
+    report: {format: junit, path: "{reports}/junit.xml"}
+"""
+"""A ``tests`` stage running pytest with a JUnit report: one item of ``stages:``."""
+
 SIGNED_CONFIG = """\
 stages:
   - {name: hello, run: [echo, hi]}

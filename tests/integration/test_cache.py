@@ -12,7 +12,7 @@ from localci.config.loader import ConfigSource, parse_config
 from localci.run import cache
 from tests.conftest import commit_all, git
 
-from .conftest import CliResult
+from .conftest import PYTEST_STAGE, CliResult
 
 CONFIG = (
     "cache:\n  inputs: [DEMO_INPUT]\n"
@@ -157,15 +157,7 @@ def test_key_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key_for() != base
 
 
-FLAKY_CONFIG = """\
-stages:
-  - name: tests
-    kind: tests
-    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-          "--junitxml={reports}/junit.xml"]
-    report: {format: junit, path: "{reports}/junit.xml"}
-    max_failures: 0
-"""
+FLAKY_CONFIG = "stages:\n" + PYTEST_STAGE + "    max_failures: 0\n"
 # Fails in every full run and passes when run again by node id (a --rerun-failures run).
 FLAKY_TEST = """\
 import sys

@@ -43,7 +43,7 @@ from tests.github_double import GitHubDouble, TokenKind
 from tests.github_double.spec import load_spec
 from tests.secret_samples import SAMPLES
 
-from .conftest import CliResult, localci_subprocess
+from .conftest import PYTEST_STAGE, CliResult, localci_subprocess
 from .test_run_errors import _wait_for_pids
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "robustness.md"
@@ -557,11 +557,8 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Leaky]:
     config = (
         "stages:\n"
         '  - name: leak\n    run: \'printf "%s\\n" "$LEAKS"; exit 1\'\n    shell: true\n'
-        "  - name: tests\n    kind: tests\n"
-        '    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",'
-        ' "--junitxml={reports}/junit.xml"]\n'
-        '    report: {format: junit, path: "{reports}/junit.xml"}\n'
-        f"  - name: skipped\n    needs: [leak]\n    run: [echo, '{first_line}']\n"
+        + PYTEST_STAGE
+        + f"  - name: skipped\n    needs: [leak]\n    run: [echo, '{first_line}']\n"
     )
     repo = base / "repo"
     repo.mkdir()

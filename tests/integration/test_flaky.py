@@ -12,17 +12,9 @@ from localci.config.model import ConfigSource
 from localci.config.thresholds import evaluate
 from localci.result.model import Metrics, TestCounts
 
-from .conftest import CliResult
+from .conftest import PYTEST_STAGE, CliResult
 
-CONFIG = """\
-stages:
-  - name: tests
-    kind: tests
-    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-          "--junitxml={reports}/junit.xml"]
-    report: {format: junit, path: "{reports}/junit.xml"}
-    max_failures: 1
-"""
+CONFIG = "stages:\n" + PYTEST_STAGE + "    max_failures: 1\n"
 TESTS = """\
 from pathlib import Path
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CliResult
+from .conftest import PYTEST_STAGE, CliResult
 
 ONE_STAGE = (
     "stages:\n"
@@ -105,12 +105,7 @@ def _project(name: str, layout: str) -> dict[str, str]:
             "def test_the_work_tree_is_hidden():\n"
             f'    assert importlib.util.find_spec("stray_{name}") is None\n'
         ),
-        ".localci.yml": (
-            "stages:\n  - name: tests\n    kind: tests\n"
-            '    run: ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider",'
-            ' "--junitxml={reports}/junit.xml"]\n'
-            '    report: {format: junit, path: "{reports}/junit.xml"}\n'
-        ),
+        ".localci.yml": "stages:\n" + PYTEST_STAGE,
     }
 
 
