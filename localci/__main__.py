@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from localci.cli.main import main
+from localci.cli.main import entry
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
-    main()
+    entry()

@@ -314,14 +314,15 @@ def shared_clone(root: Path, path: Path) -> None:
 
 def reset_checkout(path: Path, commit: str) -> list[str]:
     """Make the checkout at ``path`` exactly ``commit``: tracked files reset, every
-    untracked and ignored file removed. Returns the paths whose content changed
+    untracked and ignored file removed but for ``__pycache__`` folders (bytecode, which
+    Python re-validates against each source). Returns the paths whose content changed
     (relative, POSIX), for callers that keep caches keyed by file.
 
     :raises GitError: when git refuses (e.g. the object is missing).
     """
     changed = git(path, "diff", "--name-only", "--no-renames", "-z", commit)
     git(path, "checkout", "--detach", "--force", "--quiet", commit)
-    git(path, "clean", "-ffdxq")
+    git(path, "clean", "-ffdxq", "-e", "__pycache__")
     return [n for n in changed.split("\0") if n]
 
 

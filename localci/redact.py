@@ -129,6 +129,17 @@ def _own_rules() -> tuple[
     return _OWN_PATTERNS, headers, anyrule
 
 
+_Rules = tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...], re.Pattern[str]]
+_rules_lock = threading.Lock()
+
+
+def _loaded_rules(detect_secrets: bool) -> _Rules:
+    """:func:`_rules` or :func:`_own_rules`, loaded once even when several threads (a
+    run's stage output pumps) ask at the same time."""
+    with _rules_lock:
+        return _rules() if detect_secrets else _own_rules()
+
+
 def rules_loaded() -> bool:
     """Whether the detect-secrets rules are loaded in this process (see :func:`load_rules`)."""
     return _rules.cache_info().currsize > 0
@@ -156,7 +167,9 @@ class Redactor:
         to placeholders (``{"/tmp/x/reports": "{reports}"}``); a key ending in ``/`` is a
         prefix (``{"/tmp/w/": ""}`` makes paths under the checkout relative).
     :param rules: apply the detect-secrets rules (importing them costs ~0.1 s and pulls
-        in ``requests``); without, only localci's own patterns and the literals.
+        in ``requests``); without, only localci's own patterns and the literals. They
+        are loaded on the first call, not here, so a run's first stage starts without
+        waiting for them (the stage's output pump loads them while the stage runs).
     """
 
     def __init__(
@@ -188,10 +201,18 @@ class Redactor:
             if ordered_paths
             else None
         )
-        if rules:
-            self._values, self._key_headers, self._any = _rules()
-        else:
-            self._values, self._key_headers, self._any = _own_rules()
+        self._detect_secrets = rules
+        self._ruleset: _Rules | None = None
+
+    @property
+    def key_headers(self) -> tuple[re.Pattern[str], ...]:
+        """The patterns of a private key's first line (its block runs to the end line)."""
+        return self._rules()[1]
+
+    def _rules(self) -> _Rules:
+        if self._ruleset is None:
+            self._ruleset = _loaded_rules(self._detect_secrets)
+        return self._ruleset
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sorted, merged ``(start, end)`` character ranges of ``text`` that are secret.
@@ -199,14 +220,15 @@ class Redactor:
         found: list[tuple[int, int]] = []
         if self._literal is not None:
             found += [m.span() for m in self._literal.finditer(text)]
-        if self._any.search(text) is None:
+        values, key_headers, anyrule = self._rules()
+        if anyrule.search(text) is None:
             return _merge(found)
-        for pattern in self._values:
+        for pattern in values:
             for m in pattern.finditer(text):
                 span = _secret_span(m)
                 if span[1] > span[0]:
                     found.append(span)
-        for pattern in self._key_headers:
+        for pattern in key_headers:
             for m in pattern.finditer(text):
                 end = _KEY_END.search(text, m.end())
                 found.append((m.start(), end.end() if end else len(text)))
@@ -247,7 +269,7 @@ class LineRedactor:
             self._in_key = False
             return MASK + self._redact(line[end.end() :])
         out = self._redact(line)
-        for header in self._redact._key_headers:
+        for header in self._redact.key_headers:
             m = header.search(line)
             if m is not None and _KEY_END.search(line, m.end()) is None:
                 self._in_key = True

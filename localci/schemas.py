@@ -63,6 +63,12 @@ def _validator(name: str) -> Validator:
     )
 
 
+def preload(name: str) -> None:
+    """Build the validator of schema ``name`` now (about 0.1 s, once per process), so a
+    later check does not pay for it: a run does this on a thread while its stages run."""
+    _validator(name).is_valid({})
+
+
 def iter_errors(name: str, instance: Any) -> Iterator[ValidationError]:
     """Every validation error of ``instance`` against schema ``name``, most specific first."""
     from jsonschema.exceptions import relevance

@@ -18,7 +18,7 @@ from localci.result.digest import canonical_json
 from localci.result.store import Store, load_result_file
 
 if TYPE_CHECKING:
-    from localci.attest.signing import SigningOptions
+    from localci.attest.options import SigningOptions
 
 __all__ = [
     "SignOutcome",

@@ -20,7 +20,7 @@ import json
 import os
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from sigstore.sign import SigningContext
 from sigstore.verify import Verifier
 
 from localci.attest.certs import cert_identity, cert_issuer, signer_matches
+from localci.attest.options import SigningOptions
 from localci.attest.statements import (
     PREDICATE_TYPE,
     STATEMENT_TYPE,
@@ -80,22 +81,6 @@ _HOW_TO_AUTHENTICATE = (
     "Pass --identity-token or set SIGSTORE_ID_TOKEN; in GitHub Actions grant "
     "`permissions: id-token: write`; on a laptop use the interactive browser sign-in."
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class SigningOptions:
-    """How to sign: which identity token and which Sigstore instance."""
-
-    identity_token: str | None = field(default=None, repr=False)  # a secret: never printed
-    """An OIDC ID token (audience ``sigstore``); ``None`` looks elsewhere."""
-    trust_config: Path | None = None
-    """A ``ClientTrustConfig`` JSON selecting a private instance; wins over ``staging``."""
-    staging: bool = False
-    """Use Sigstore's staging instance instead of production."""
-    oauth_force_oob: bool = False
-    """Interactive sign-in: print a URL and read the code instead of opening a browser."""
-    interactive: bool = False
-    """Allow the interactive browser sign-in when no other token is found."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,10 @@ commands that need them, so ``localci --help`` starts fast.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
 import sys
 import traceback
 from typing import NoReturn
@@ -79,6 +82,29 @@ for _command in (
     setup,
 ):
     cli.add_command(_command)
+
+
+def entry() -> NoReturn:
+    """The ``localci`` command (and ``python -m localci``): :func:`main`, then a fast exit.
+
+    Once :func:`main` has finished (every file written and closed, every stage process
+    gone), the exit handlers run and the process ends with :func:`os._exit`, skipping the
+    interpreter's teardown of every module and object, which costs ~0.2 s after a run
+    that parsed a large report (mypy ends the same way, its ``--fast-exit``). Tests call
+    :func:`main`, which exits normally.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # as the interpreter does for a non-integer code
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken pipe: nothing to save
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code or 0)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -120,7 +120,7 @@ def signing_options(func: Command) -> Command:
 
     @functools.wraps(func)
     def wrapper(**params: Any) -> None:
-        from localci.attest.signing import SigningOptions
+        from localci.attest.options import SigningOptions
 
         p = {name: params.pop(name) for name in _SIGNING_PARAMS}
         signing = SigningOptions(

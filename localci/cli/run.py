@@ -13,7 +13,7 @@ from localci.cli.options import config_option, publish_options, signing_options
 from localci.cli.output import print_run_report
 
 if TYPE_CHECKING:
-    from localci.attest.signing import SigningOptions
+    from localci.attest.options import SigningOptions
     from localci.publish.credentials import PublishFlags
 
 __all__ = ["run"]

@@ -11,7 +11,7 @@ from localci.cli.options import signing_options
 from localci.cli.output import print_signed
 
 if TYPE_CHECKING:
-    from localci.attest.signing import SigningOptions
+    from localci.attest.options import SigningOptions
 
 __all__ = ["sign"]
 

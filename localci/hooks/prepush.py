@@ -327,7 +327,7 @@ def _signed_pass(store: Store, sha: str, config_sha256: str) -> bool:
 
 def _sign_if_possible(path: Path, reporter: Reporter, env: Mapping[str, str]) -> None:
     from localci.attest.document import sign_document
-    from localci.attest.signing import SigningOptions
+    from localci.attest.options import SigningOptions
 
     say = reporter.notice
     trust = env.get("LOCALCI_TRUST_CONFIG")

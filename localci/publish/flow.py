@@ -17,7 +17,7 @@ from localci.publish.deliver import ChannelOutcome, PlannedRequest, PublishRepor
 
 if TYPE_CHECKING:
     from localci.attest.document import SignOutcome
-    from localci.attest.signing import SigningOptions
+    from localci.attest.options import SigningOptions
     from localci.publish.fetch import Fetched
     from localci.run.pipeline import Reporter, RunOptions, RunOutcome
 

@@ -39,7 +39,7 @@ from localci.run.project import with_project_thresholds
 from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
 from localci.run.shard.runner import stage_runner
-from localci.run.stage import StageContext
+from localci.run.stage import StageContext, warm_up_in_background
 from localci.run.workspace import influential_ignored, workspace
 
 __all__ = [
@@ -258,6 +258,7 @@ def run_stages(plan: Plan) -> Ran:
             scheduler=options.scheduler,
             shards=options.shards,
         )
+        warm_up_in_background()
         with runner as run_one:
             results = schedule(
                 stages,
@@ -321,7 +322,6 @@ def _stage_context(
         on_line=target.reporter.output_line if options.stream else None,
         rerun_failures=options.rerun_failures,
         python=str(plan.python.executable),
-        pycache=checkout.pycache,
         hide=None if options.in_place or _inside(where, target.root) else target.root,
     )
 

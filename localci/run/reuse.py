@@ -7,12 +7,14 @@ in a folder only this user can enter. Before each run it is reset to the commit:
 files forced to the commit's content, every untracked and ignored file removed
 (``git clean -ffdx``), so nothing of an earlier run survives in it.
 
-Bytecode is kept *outside* the checkout: stages run with ``PYTHONPYCACHEPREFIX``
-(https://docs.python.org/3/using/cmdline.html#envvar-PYTHONPYCACHEPREFIX) pointing beside
-it, so ``git clean`` can remove everything while compiled modules of unchanged files are
-re-used. Python re-validates each ``.pyc`` against its source's size and modification
-time; for files a reset changed, the cached bytecode is deleted as well, so a change made
-within the same second and keeping the size cannot be served stale.
+Bytecode is the one thing kept: the clean spares ``__pycache__`` folders (``git clean
+-e __pycache__``), so compiled modules of unchanged files, pytest's rewritten test modules
+among them, are re-used. Python re-validates each ``.pyc`` against its source's size and
+modification time (PEP 552); for files a reset changed, the cached bytecode is deleted as
+well, so a change made within the same second and keeping the size cannot be served
+stale. (Not ``PYTHONPYCACHEPREFIX``: it moves the bytecode of *every* module, the
+standard library's and the environment's too, so each stage recompiled them all whenever
+``PYTHONDONTWRITEBYTECODE`` was set or the prefix was new.)
 
 A kept checkout unused for :data:`UNUSED_DAYS` days is removed by the next run. When the
 checkout is busy (another ``localci run`` of the same repository) or cannot be made
@@ -40,11 +42,9 @@ __all__ = ["Checkout", "kept_checkout"]
 
 @dataclass(frozen=True, kw_only=True)
 class Checkout:
-    """A checkout of the commit: ``path`` (where stages run) and ``pycache`` (the
-    ``PYTHONPYCACHEPREFIX`` for its stages; ``None`` for a throw-away worktree)."""
+    """A checkout of the commit: ``path`` is where the stages run."""
 
     path: Path
-    pycache: Path | None = None
 
 
 @contextlib.contextmanager
@@ -112,7 +112,7 @@ def _private_dir(path: Path) -> Path | None:
 
 def _reset(root: Path, commit: str, slot: Path) -> Checkout:
     path = slot / root.name
-    pycache = slot / "pycache"
+    shutil.rmtree(slot / "pycache", ignore_errors=True)  # the prefix of localci <= 0.2
     try:
         if not (path / ".git").is_dir():
             raise FileNotFoundError(path)
@@ -120,20 +120,18 @@ def _reset(root: Path, commit: str, slot: Path) -> Checkout:
     except (LocalciError, OSError):
         # Missing, or broken (its objects pruned by a gc in the repository): start over.
         shutil.rmtree(path, ignore_errors=True)
-        shutil.rmtree(pycache, ignore_errors=True)
         gitrepo.shared_clone(root, path)
         changed = gitrepo.reset_checkout(path, commit)
-    _forget_bytecode(pycache, path, changed)
-    return Checkout(path=path, pycache=pycache)
+    _forget_bytecode(path, changed)
+    return Checkout(path=path)
 
 
-def _forget_bytecode(pycache: Path, checkout: Path, changed: list[str]) -> None:
+def _forget_bytecode(checkout: Path, changed: list[str]) -> None:
     """Delete the cached bytecode of every ``changed`` Python file (all interpreters,
-    pytest's rewritten modules included)."""
+    pytest's rewritten modules included: ``__pycache__/<stem>.<tag>[-pytest-<v>].pyc``)."""
     for name in changed:
         if not name.endswith(".py"):
             continue
         source = checkout / name
-        folder = pycache / str(source.parent).lstrip(os.sep)
-        for compiled in folder.glob(f"{source.stem}.*.pyc"):
+        for compiled in (source.parent / "__pycache__").glob(f"{source.stem}.*.pyc"):
             compiled.unlink(missing_ok=True)

@@ -1,0 +1,229 @@
+"""The verdicts and the report of ``bench_side_by_side.py`` (issue #11's targets).
+
+Every "why" is computed from the measurements (per-stage wall times of the plain script
+and of localci's stored results), never assumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGET = 1.02
+"""Issue #11: localci within 2 % of the plain commands, one job or the default."""
+CACHED_TARGET = 0.5
+"""Issue #6: a cache hit answers in under half a second."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Facts:
+    """What was measured, on what."""
+
+    project: str
+    tests: int
+    rounds: int
+    jobs: int
+    versions: Mapping[str, str]
+    commands: Sequence[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """Wall times (s) per way, in round order; per-stage medians (s) per way."""
+
+    times: Mapping[str, Sequence[float]]
+    stages: Mapping[str, Mapping[str, float]]
+
+    def median(self, way: str) -> float:
+        return statistics.median(self.times[way])
+
+
+def versions(venv: Path, localci: Path, tools: Sequence[str]) -> dict[str, str]:
+    """Machine, interpreter, localci (commit) and tool versions, and the date (UTC)."""
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")),
+            cpu,
+        )  # fmt: skip
+    root = Path(__file__).resolve().parent.parent
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "localci"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    python = subprocess.run(
+        [str(venv / "bin" / "python"), "--version"], capture_output=True, text=True
+    ).stdout.split()[-1]
+    own = subprocess.run([str(localci), "--version"], capture_output=True, text=True).stdout
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "os": platform.platform(),
+        "project's python": python,
+        "localci": f"{own.split()[-1] if own else '?'} ({commit}{' + changes' if dirty else ''})",
+        "tools": ", ".join(tools),
+    }
+
+
+def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
+    """(target, measured, met, why) for each target."""
+    m = {way: table.median(way) for way in table.times}
+    plain, one, default = m["plain"], m["localci -j1"], m["localci default"]
+    inside = sum(table.stages["localci -j1"].values()) - sum(table.stages["plain"].values())
+    outside = one - plain - inside
+    per_stage = ", ".join(
+        f"{name} {table.stages['localci -j1'][name]:.2f} s vs {seconds:.2f} s"
+        for name, seconds in table.stages["plain"].items()
+    )
+    why_one = (
+        f"localci -j1 costs {one - plain:+.2f} s over the {plain:.2f} s floor: "
+        f"{inside:+.2f} s inside the stages ({per_stage}, localci vs plain) and "
+        f"{outside:+.2f} s outside them (start-up, checkout reset, reports, result)."
+    )
+    saved = one - default
+    why_default = (
+        f"running lint beside the tests saves {saved:+.2f} s against one job; "
+        f"the stages in the default run: "
+        + ", ".join(f"{n} {s:.2f} s" for n, s in table.stages["localci default"].items())
+        + "."
+    )
+    rows = [
+        ("(2)/(1) <= 1.02", f"{one / plain:.3f}", one / plain <= TARGET, why_one),
+        ("(3)/(1) <= 1.02", f"{default / plain:.3f}", default / plain <= TARGET, why_default),
+        (
+            "(3) <= (2)",
+            f"{default:.2f} s vs {one:.2f} s",
+            default <= one,
+            "the default (parallel) run must never be slower than one job.",
+        ),
+        (
+            "(4) < 0.5 s",
+            f"{m['localci cached']:.3f} s",
+            m["localci cached"] < CACHED_TARGET,
+            "a cache hit: start-up, git facts, the environment fingerprint, schema checks.",
+        ),
+    ]
+    if "localci -j1, fresh worktree" in m:
+        fresh = m["localci -j1, fresh worktree"]
+        rows.append(
+            (
+                "(extra) kept checkout saves",
+                f"{fresh - one:+.2f} s",
+                True,
+                f"a temporary worktree per run took {fresh:.2f} s against {one:.2f} s in the "
+                "kept checkout (informational).",
+            )
+        )
+    return rows
+
+
+def _numbered(way: str, ways: Sequence[str]) -> str:
+    return f"({list(ways).index(way) + 1}) {way}" if not way.startswith("localci -j1,") else way
+
+
+def summary(table: Table, facts: Facts) -> str:
+    """Medians, ratios and verdicts, for the terminal."""
+    plain = table.median("plain")
+    lines = [f"\n{facts.project}: {facts.tests} tests, {facts.rounds} rounds, {facts.jobs} CPUs"]
+    for way, times in table.times.items():
+        med = statistics.median(times)
+        lines.append(
+            f"  {way:<29} median {med:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})"
+            f"  x{med / plain:.3f}"
+        )
+    for target, value, ok, why in verdicts(table):
+        lines.append(f"  {target}: {value} -> {'met' if ok else 'MISSED'} ({why})")
+    return "\n".join(lines)
+
+
+def _table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+METHOD = """\
+## What runs
+
+The subject is {project} from its PyPI sdist (which ships its tests): {tests} tests,
+pure Python, nothing but pytest needed. It is one commit in a fresh git repository with no
+`.localci.yml`, so localci runs its embedded default configuration. Two environments,
+as localci's README sets them up: the project's own `.venv/` at the repository root
+(the tools below and click installed editable), and localci installed from this checkout
+into an environment of its own (a regular install, as `pipx install` makes). `{{python}}`
+resolves to `.venv/bin/python`.
+
+The ways, all started in the repository with the same environment (without
+`PYTHONDONTWRITEBYTECODE`, which this machine sets globally: each way keeps the bytecode
+it writes, as on a developer's machine):
+
+1. **plain**: a bash script running the three commands below one after another in the
+   work tree, with the `PATH` and `PYTHONPATH` localci gives its stages;
+2. **localci -j1**: `localci run --jobs 1 --no-cache`;
+3. **localci default**: `localci run --no-cache` ({jobs} jobs: lint runs beside the tests);
+4. **localci cached**: `localci run` on the tree that already passed (a cache hit).
+
+Each of {rounds} rounds runs every way once, the order rotating; one unrecorded warm-up
+run of each comes first. The commands (`{{reports}}` is the run's report folder):
+
+```
+{commands}
+```
+"""
+
+
+def markdown(table: Table, facts: Facts) -> str:
+    """RESULTS.md: the targets, the machine, the method, medians and ratios, raw samples."""
+    plain = table.median("plain")
+    ways = list(table.times)
+    verdict_rows = [(t, v, "yes" if ok else "**no**", why) for t, v, ok, why in verdicts(table)]
+    results = [
+        (
+            _numbered(way, ways),
+            f"{statistics.median(times):.3f}",
+            f"{min(times):.3f} to {max(times):.3f}",
+            f"{statistics.median(times) / plain:.3f}",
+        )
+        for way, times in table.times.items()
+    ]
+    stage_names = list(table.stages["plain"])
+    stage_rows = [
+        (way, *(f"{table.stages[way].get(n, 0.0):.2f}" for n in stage_names))
+        for way in ways
+        if table.stages.get(way)
+    ]
+    raw = [
+        f"- {way}: " + ", ".join(f"{t:.3f}" for t in times) for way, times in table.times.items()
+    ]
+    parts = [
+        "# localci side-by-side benchmark (issue #11)",
+        "Generated by `python benchmarks/bench_side_by_side.py --write --extras`; do not edit "
+        "by hand. How it measures: below and the script's docstring.",
+        "## Targets",
+        "\n".join(_table(verdict_rows, ("target", "measured", "met?", "why"))),
+        "## Machine",
+        "\n".join(_table(list(facts.versions.items()), ("", ""))),
+        METHOD.format(
+            project=facts.project,
+            tests=f"{facts.tests:,}",
+            jobs=facts.jobs,
+            rounds=facts.rounds,
+            commands="\n".join(facts.commands),
+        ).rstrip(),
+        "## Results (medians; ratio to plain)",
+        "\n".join(_table(results, ("way", "median s", "min to max s", "ratio"))),
+        "Per stage (medians, s; plain: each command's wall time in the script):",
+        "\n".join(_table(stage_rows, ("way", *stage_names))),
+        "## Raw samples (s, in round order)",
+        "\n".join(raw),
+    ]
+    return "\n\n".join(parts) + "\n"
