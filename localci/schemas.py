@@ -8,6 +8,7 @@ The schemas ship inside the wheel as ``localci/schemas/*.json`` (pyproject's
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -61,6 +62,12 @@ def _validator(name: str) -> Validator:
     return Draft202012Validator(
         load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
+
+
+def schema_digest(name: str) -> str:
+    """The sha256 (hex) of schema ``name`` as installed: what a memo of documents that
+    passed it must be keyed by."""
+    return hashlib.sha256(_schema_text(name).encode("utf-8")).hexdigest()
 
 
 def preload(name: str) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from localci.config.loader import Config, find_config, find_config_at, load_config
+from localci.config.model import ConfigSource
 from localci.errors import GitError, LocalciError
 from localci.git import repo_root, resolve_commit
 
@@ -70,13 +71,16 @@ def effective_config(config: Config) -> dict[str, Any]:
     }
 
 
-def uncommitted_config(root: Path, commit: str) -> str | None:
+def uncommitted_config(
+    root: Path, commit: str, committed: ConfigSource | None = None
+) -> str | None:
     """A sentence saying the work tree's configuration differs from ``commit``'s, which an
     isolated run uses (with the file and what to do); ``None`` when they agree.
+    ``committed`` is ``commit``'s configuration when the caller has already read it.
 
     Never raises: a work-tree file that cannot be read is reported, not fatal.
     """
-    committed = find_config_at(root, commit)
+    committed = committed if committed is not None else find_config_at(root, commit)
     try:
         local = find_config(root)
     except LocalciError:

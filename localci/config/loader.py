@@ -105,8 +105,11 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     return parse_config(find_config(root, explicit))
 
 
-def parse_config(source: ConfigSource) -> Config:
+def parse_config(source: ConfigSource, *, schema_checked: bool = False) -> Config:
     """Parse, validate and freeze ``source``.
+
+    ``schema_checked``: the very same text already passed the JSON-schema check under
+    this schema (the caller remembers that), so only the semantic rules run again.
 
     :raises ConfigError: with ``file:line:col: key.path: problem`` lines.
     """
@@ -117,7 +120,8 @@ def parse_config(source: ConfigSource) -> Config:
     if isinstance(data, dict) and "stages" not in data and source.kind != "default":
         # A file that only sets the policy (verify:, publish:) keeps the default stages.
         data = {**data, "stages": _default_stages()}
-    validate(data, positions, source)
+    if not schema_checked:
+        validate(data, positions, source)
     check_semantics(data, positions, source)
     return _freeze(data, source)
 

@@ -22,9 +22,8 @@ from pathlib import Path
 
 from localci import __version__
 from localci import git as gitrepo
-from localci.config.check import uncommitted_config
-from localci.config.loader import Config, StageConfig, find_config_at, load_config, parse_config
-from localci.errors import LocalciError, UsageError
+from localci.config.loader import Config, StageConfig
+from localci.errors import UsageError
 from localci.redact import Redactor, local_paths, scrub
 from localci.result.codec import stage_from_dict, stage_to_dict
 from localci.result.flaky import flaky_ids, record_flaky
@@ -32,6 +31,7 @@ from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, Works
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
+from localci.run.configs import config_committed, load_run_config
 from localci.run.guard import TreeGuard
 from localci.run.interpreter import Interpreter, InterpreterFacts, probe, resolve_interpreter
 from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Target
@@ -102,7 +102,7 @@ def prepare(target: Target) -> Plan:
         stage names or an interpreter that does not run.
     """
     options, say = target.options, target.reporter.notice
-    config = _load_config(target, options)
+    config = load_run_config(target, options)
     sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
     stages, partial = select_stages(config, options.only, options.skip)
     for note in partial_notes(config, stages, options.only):
@@ -136,32 +136,6 @@ def prepare(target: Target) -> Plan:
         python_facts=python_facts,
         ignored=ignored,
     )
-
-
-def _load_config(target: Target, options: RunOptions) -> Config:
-    """The config: ``--config`` as a file; with ``--in-place`` the work tree's; otherwise
-    as it is in the commit under test (the config is part of the code being tested), with
-    a notice when the work tree's differs."""
-    root = target.root
-    if options.config is not None:
-        return load_config(root, options.config.resolve())
-    if options.in_place:
-        return load_config(root)
-    warning = uncommitted_config(root, target.commit)
-    if warning is not None:
-        target.reporter.notice(warning)
-    return parse_config(find_config_at(root, target.commit))
-
-
-def _config_committed(root: Path, commit: str, config: Config, options: RunOptions) -> bool:
-    """Whether ``config`` is the configuration committed in ``commit`` (an isolated run
-    without ``--config`` reads exactly that one)."""
-    if options.config is None and not options.in_place:
-        return True
-    try:
-        return parse_config(find_config_at(root, commit)).sha256 == config.sha256
-    except LocalciError:
-        return False  # the commit's own configuration is invalid: this one is not it
 
 
 def _cache_key(
@@ -357,7 +331,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         ),
         config_path=_published_path(plan.config.path),
         config_sha256=plan.config.sha256,
-        config_committed=_config_committed(target.root, target.commit, plan.config, target.options),
+        config_committed=config_committed(target.root, target.commit, plan.config, target.options),
         stages=ran.stages,
         workspace=_workspace_info(plan),
     )
