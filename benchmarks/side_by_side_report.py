@@ -43,6 +43,12 @@ class Table:
     def median(self, way: str) -> float:
         return statistics.median(self.times[way])
 
+    def paired(self, way: str) -> float:
+        """The median over rounds of ``way``'s time over the plain script's in the same
+        round: less moved by the machine's drift than the ratio of the medians."""
+        pairs = zip(self.times[way], self.times["plain"], strict=True)
+        return statistics.median(w / p for w, p in pairs)
+
 
 def versions(venv: Path, localci: Path, tools: Sequence[str]) -> dict[str, str]:
     """Machine, interpreter, localci (commit) and tool versions, and the date (UTC)."""
@@ -86,12 +92,14 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
         for name, seconds in table.stages["plain"].items()
     )
     why_one = (
+        f"paired ratio {table.paired('localci -j1'):.3f}; "
         f"localci -j1 costs {one - plain:+.2f} s over the {plain:.2f} s floor: "
         f"{inside:+.2f} s inside the stages ({per_stage}, localci vs plain) and "
         f"{outside:+.2f} s outside them (start-up, checkout reset, reports, result)."
     )
     saved = one - default
     why_default = (
+        f"paired ratio {table.paired('localci default'):.3f}; "
         f"running lint beside the tests saves {saved:+.2f} s against one job; "
         f"the stages in the default run: "
         + ", ".join(f"{n} {s:.2f} s" for n, s in table.stages["localci default"].items())
@@ -139,7 +147,7 @@ def summary(table: Table, facts: Facts) -> str:
         med = statistics.median(times)
         lines.append(
             f"  {way:<29} median {med:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})"
-            f"  x{med / plain:.3f}"
+            f"  x{med / plain:.3f}  paired x{table.paired(way):.3f}"
         )
     for target, value, ok, why in verdicts(table):
         lines.append(f"  {target}: {value} -> {'met' if ok else 'MISSED'} ({why})")
@@ -192,6 +200,7 @@ def markdown(table: Table, facts: Facts) -> str:
             f"{statistics.median(times):.3f}",
             f"{min(times):.3f} to {max(times):.3f}",
             f"{statistics.median(times) / plain:.3f}",
+            f"{table.paired(way):.3f}",
         )
         for way, times in table.times.items()
     ]
@@ -220,7 +229,11 @@ def markdown(table: Table, facts: Facts) -> str:
             commands="\n".join(facts.commands),
         ).rstrip(),
         "## Results (medians; ratio to plain)",
-        "\n".join(_table(results, ("way", "median s", "min to max s", "ratio"))),
+        "\n".join(_table(results, ("way", "median s", "min to max s", "ratio", "paired ratio"))),
+        "The ratio is of the medians; the paired ratio is the median, over rounds, of the "
+        "way's time over the plain script's in the same round. On this machine the same "
+        "command's wall and CPU time vary by several per cent from run to run, so read "
+        "both, and the spread, before reading much into the third digit.",
         "Per stage (medians, s; plain: each command's wall time in the script):",
         "\n".join(_table(stage_rows, ("way", *stage_names))),
         "## Raw samples (s, in round order)",
