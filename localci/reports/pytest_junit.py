@@ -95,12 +95,24 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
     cases: list[_Case] = []
     passed = 0
     modules: _Modules = {}
+    where = _Where(root=root, base=base, modules=modules)
+    prefixes: dict[str, str | None] = {}
     outcomes: dict[str, TestOutcome] = {}
     for element in tree.iter("testcase"):
         results = case_results(element) if len(element) else None
         if not results:  # nearly every case of a large report: counted without objects
             passed += 1
-            _record(outcomes, _passed_id(element, root, base, modules), "passed")
+            get = element.get
+            classname = get("classname")
+            if classname and not get("file"):  # the node id's module::Class part, once
+                if classname not in prefixes:
+                    prefixes[classname] = _prefix(classname, where)
+                prefix = prefixes[classname]
+                test_id = None if prefix is None else f"{prefix}::{get('name', '')}"
+            else:
+                test_id = _locate(classname or "", get("name", ""), get("file"), where)[0]
+            if test_id is not None and test_id not in outcomes:
+                outcomes[test_id] = "passed"  # the best outcome: an earlier one stays
             continue
         case = _Case.of(element, results, root=root, base=base, modules=modules)
         counts.update(case.outcomes(seen))
@@ -128,10 +140,11 @@ def _record(outcomes: dict[str, TestOutcome], test_id: str | None, outcome: Test
         outcomes[test_id] = max(outcome, outcomes.get(test_id, "passed"), key=_WORST.index)
 
 
-def _passed_id(element: Element, root: Path, base: Path, modules: _Modules) -> str | None:
-    where = _Where(root=root, base=base, modules=modules)
-    classname, name = element.get("classname", ""), element.get("name", "")
-    return _locate(classname, name, element.get("file"), where)[0]
+def _prefix(classname: str, where: _Where) -> str | None:
+    """The ``module::Class`` part of the node id of every case with this ``classname``
+    and no ``file`` attribute (what :func:`_locate` would build before the name)."""
+    module, rest, _ = _module_of(classname.split("."), where, collection=False)
+    return "::".join([module, *rest]) if module else None
 
 
 def _counts(
@@ -337,14 +350,22 @@ def _locate(
         rest = segments[len(PurePosixPath(module).with_suffix("").parts) :]
         path = _repository_path(module, where)
     else:
-        key = (tuple(segments), not classname)
-        if key not in where.modules:
-            module, rest = _split_module(segments, where.base, collection=not classname)
-            where.modules[key] = (module, rest, _repository_path(module, where))
-        module, rest, path = where.modules[key]
+        module, rest, path = _module_of(segments, where, collection=not classname)
     if not module:
         return None, None
     return "::".join([module, *rest, *leaf]), path
+
+
+def _module_of(
+    segments: list[str], where: _Where, *, collection: bool
+) -> tuple[str, list[str], str | None]:
+    """The module file, the class names after it and the file's repository path for
+    dotted ``segments``, looked up once per report (:func:`_split_module`)."""
+    key = (tuple(segments), collection)
+    if key not in where.modules:
+        module, rest = _split_module(segments, where.base, collection=collection)
+        where.modules[key] = (module, rest, _repository_path(module, where))
+    return where.modules[key]
 
 
 def _repository_path(module: str, where: _Where) -> str | None:
