@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from junitparser import Error, Failure, Skipped
@@ -54,11 +54,9 @@ from localci.reports._base import (
     ReportData,
     clip,
     clip_tail,
-    is_dir,
-    is_file,
     positive,
-    relative_path,
 )
+from localci.reports.pytest_ids import Modules, Where, locate, node_prefix
 from localci.reports.pytest_log import PytestLog, read_pytest_log
 from localci.result.model import MAX_INVENTORY, Finding, Inventory, TestCounts, TestOutcome
 
@@ -94,8 +92,8 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
     seen: set[tuple[str, str]] = set()
     cases: list[_Case] = []
     passed = 0
-    modules: _Modules = {}
-    where = _Where(root=root, base=base, modules=modules)
+    modules: Modules = {}
+    where = Where(root=root, base=base, modules=modules)
     prefixes: dict[str, str | None] = {}
     outcomes: dict[str, TestOutcome] = {}
     for element in tree.iter("testcase"):
@@ -106,11 +104,11 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
             classname = get("classname")
             if classname and not get("file"):  # the node id's module::Class part, once
                 if classname not in prefixes:
-                    prefixes[classname] = _prefix(classname, where)
+                    prefixes[classname] = node_prefix(classname, where)
                 prefix = prefixes[classname]
                 test_id = None if prefix is None else f"{prefix}::{get('name', '')}"
             else:
-                test_id = _locate(classname or "", get("name", ""), get("file"), where)[0]
+                test_id = locate(classname or "", get("name", ""), get("file"), where)[0]
             if test_id is not None and test_id not in outcomes:
                 outcomes[test_id] = "passed"  # the best outcome: an earlier one stays
             continue
@@ -138,13 +136,6 @@ def _record(outcomes: dict[str, TestOutcome], test_id: str | None, outcome: Test
     tear-down error after a failed call)."""
     if test_id is not None:
         outcomes[test_id] = max(outcome, outcomes.get(test_id, "passed"), key=_WORST.index)
-
-
-def _prefix(classname: str, where: _Where) -> str | None:
-    """The ``module::Class`` part of the node id of every case with this ``classname``
-    and no ``file`` attribute (what :func:`_locate` would build before the name)."""
-    module, rest, _ = _module_of(classname.split("."), where, collection=False)
-    return "::".join([module, *rest]) if module else None
 
 
 def _counts(
@@ -206,11 +197,11 @@ class _Case:
 
     @classmethod
     def of(
-        cls, element: Element, results: list[Result], *, root: Path, base: Path, modules: _Modules
+        cls, element: Element, results: list[Result], *, root: Path, base: Path, modules: Modules
     ) -> _Case:
         classname, name = element.get("classname", ""), element.get("name", "")
-        where = _Where(root=root, base=base, modules=modules)
-        test_id, path = _locate(classname, name, element.get("file"), where)
+        where = Where(root=root, base=base, modules=modules)
+        test_id, path = locate(classname, name, element.get("file"), where)
         return cls(
             key=(classname, name),
             results=tuple(results),
@@ -319,76 +310,6 @@ def _category(result: Result) -> str:
 
 def _is_teardown(result: Result) -> bool:
     return isinstance(result, Error) and (result.message or "").startswith(_TEARDOWN)
-
-
-_Modules = dict[tuple[tuple[str, ...], bool], tuple[str, list[str], str | None]]
-
-
-@dataclass(frozen=True)
-class _Where:
-    """Where test files are looked up: ``root`` (the repository), ``base`` (pytest's
-    rootdir), and the modules already found in this report."""
-
-    root: Path
-    base: Path
-    modules: _Modules
-
-
-def _locate(
-    classname: str, name: str, file_attr: str | None, where: _Where
-) -> tuple[str | None, str | None]:
-    """The pytest node id and the test file (relative to ``root``, if it exists there).
-
-    Node ids are relative to pytest's rootdir, taken to be ``base`` (the directory the
-    stage ran in). A collection error has an empty ``classname`` and the dotted module
-    (or directory) as ``name``; its node id is the file (or directory) alone.
-    """
-    segments = classname.split(".") if classname else name.split(".") if name else []
-    leaf = [name] if classname else []
-    if file_attr:  # xunit1: relative to pytest's rootdir, with the OS's separators
-        module = file_attr.replace("\\", "/")
-        rest = segments[len(PurePosixPath(module).with_suffix("").parts) :]
-        path = _repository_path(module, where)
-    else:
-        module, rest, path = _module_of(segments, where, collection=not classname)
-    if not module:
-        return None, None
-    return "::".join([module, *rest, *leaf]), path
-
-
-def _module_of(
-    segments: list[str], where: _Where, *, collection: bool
-) -> tuple[str, list[str], str | None]:
-    """The module file, the class names after it and the file's repository path for
-    dotted ``segments``, looked up once per report (:func:`_split_module`)."""
-    key = (tuple(segments), collection)
-    if key not in where.modules:
-        module, rest = _split_module(segments, where.base, collection=collection)
-        where.modules[key] = (module, rest, _repository_path(module, where))
-    return where.modules[key]
-
-
-def _repository_path(module: str, where: _Where) -> str | None:
-    found = where.base / module
-    return relative_path(found, where.root) if module and is_file(found) else None
-
-
-def _split_module(segments: list[str], base: Path, *, collection: bool) -> tuple[str, list[str]]:
-    """Split dotted ``segments`` into a module file and the class names after it.
-
-    The longest prefix naming a ``.py`` file under ``base`` wins; a collection error may
-    also name a directory. When nothing exists (pytest's rootdir is elsewhere), the
-    classes are taken to start at the first capitalised segment (``TestX``).
-    """
-    for end in range(len(segments), 0, -1):
-        stem = "/".join(segments[:end])
-        if is_file(base / f"{stem}.py"):
-            return f"{stem}.py", segments[end:]
-        if collection and end == len(segments) and is_dir(base / stem):
-            return stem, []
-    end = next((i for i, s in enumerate(segments) if s[:1].isupper()), len(segments))
-    stem = "/".join(segments[:end])
-    return (f"{stem}.py" if stem else ""), segments[end:]
 
 
 def _traceback_line(text: str, files: tuple[str, ...]) -> int | None:

@@ -32,7 +32,7 @@ def test_wheel_contains_the_schemas(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("localci_signed-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "localci = localci.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "localci = localci.cli.main:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "localci/schemas/result.v1.schema.json" in names
     assert "localci/schemas/config.v1.schema.json" in names
     assert any(n.endswith("entry_points.txt") for n in names)
