@@ -64,6 +64,7 @@ def _validator(name: str) -> Validator:
     )
 
 
+@functools.cache
 def schema_digest(name: str) -> str:
     """The sha256 (hex) of schema ``name`` as installed: what a memo of documents that
     passed it must be keyed by."""

@@ -74,12 +74,16 @@ class CoverageJsonParser:
         """
         src = ReportSource(path=path, label="coverage.py JSON", produce="coverage json -o <path>")
         doc = load_json(src, schema=_SCHEMA)
+        where = base if base is not None else root
+        files = {  # each file's path relative to the repository, resolved once
+            rel: data
+            for name, data in doc["files"].items()
+            if (rel := relative_path(name, root, base=where)) is not None
+        }
         return ReportData(
             coverage=_metrics(doc["totals"], src),
-            findings=tuple(_findings(doc["files"], root, base if base is not None else root)),
-            inventory=Inventory(
-                files=_file_percents(doc["files"], root, base if base is not None else root)
-            ),
+            findings=tuple(_findings(files)),
+            inventory=Inventory(files=_file_percents(files)),
         )
 
 
@@ -101,21 +105,20 @@ def _metrics(totals: dict[str, Any], src: ReportSource) -> CoverageMetrics:
     )
 
 
-def _file_percents(files: dict[str, Any], root: Path, base: Path) -> tuple[tuple[str, float], ...]:
+def _file_percents(files: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    """Percent covered per repository-relative path (``files``' keys)."""
     out: dict[str, float] = {}
-    for name, data in files.items():
-        rel = relative_path(name, root, base=base)
+    for rel, data in files.items():
         summary = data.get("summary")
         value = summary.get("percent_covered") if isinstance(summary, dict) else None
-        if rel is not None and isinstance(value, (int, float)) and 0 <= value <= 100:
+        if isinstance(value, (int, float)) and 0 <= value <= 100:
             out[rel] = float(value)
     return tuple(sorted(out.items()))[:MAX_INVENTORY]
 
 
-def _findings(files: dict[str, Any], root: Path, base: Path) -> list[Finding]:
+def _findings(files: dict[str, Any]) -> list[Finding]:
+    """The uncovered ranges of each file (``files``: repository-relative path -> data)."""
     findings: list[Finding] = []
-    for name, data in files.items():
-        rel = relative_path(name, root, base=base)
-        if rel is not None:
-            findings += uncovered_findings(rel, data["missing_lines"], data["executed_lines"])
+    for rel, data in files.items():
+        findings += uncovered_findings(rel, data["missing_lines"], data["executed_lines"])
     return findings
