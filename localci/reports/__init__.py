@@ -16,7 +16,10 @@ expands XML entities. A new format is one new module and one line in :data:`PARS
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from localci.errors import ReportError
@@ -57,7 +60,28 @@ def parse_report(
     parser = PARSERS.get(fmt)
     if parser is None:
         raise ReportError(_unknown_format(fmt, path))
-    return parser.parse(path, root=root, base=base, log=log)
+    with _collector_paused():
+        return parser.parse(path, root=root, base=base, log=log)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a report is read.
+
+    A large report allocates hundreds of thousands of objects that all stay alive (a
+    62,000-case JUnit tree, its attribute dicts, the test ids), and each allocation burst
+    triggers collections that walk them all again: about a third of the parse time, for
+    no garbage. Reference counting still frees everything; the collector is switched
+    back on afterwards if it was on (it is process-wide, so a parse on another thread
+    may find it off and leave it alone).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _unknown_format(fmt: str, path: Path) -> str:

@@ -136,7 +136,7 @@ def _read(src: ReportSource) -> bytes:
             f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
             "Check the path and the file's permissions, and re-run the stage.",
         ) from None
-    if not data.strip():
+    if not data or data.isspace():  # no copy of a large file
         raise src.error(
             "is empty",
             "The command most likely crashed or was killed before writing it; check the "

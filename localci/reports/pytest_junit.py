@@ -98,24 +98,26 @@ def parse_pytest(tree: Element, *, root: Path, base: Path, log: Path | None) -> 
     outcomes: dict[str, TestOutcome] = {}
     for element in tree.iter("testcase"):
         results = case_results(element) if len(element) else None
-        if not results:  # nearly every case of a large report: counted without objects
-            passed += 1
-            get = element.get
-            classname = get("classname")
-            if classname and not get("file"):  # the node id's module::Class part, once
-                if classname not in prefixes:
-                    prefixes[classname] = node_prefix(classname, where)
-                prefix = prefixes[classname]
-                test_id = None if prefix is None else f"{prefix}::{get('name', '')}"
-            else:
-                test_id = locate(classname or "", get("name", ""), get("file"), where)[0]
-            if test_id is not None and test_id not in outcomes:
-                outcomes[test_id] = "passed"  # the best outcome: an earlier one stays
+        if results:
+            case = _Case.of(element, results, root=root, base=base, modules=modules)
+            counts.update(case.outcomes(seen))
+            cases.append(case)
+            _record(outcomes, case.test_id, case.outcome)
             continue
-        case = _Case.of(element, results, root=root, base=base, modules=modules)
-        counts.update(case.outcomes(seen))
-        cases.append(case)
-        _record(outcomes, case.test_id, case.outcome)
+        passed += 1  # nearly every case of a large report: counted without objects
+        attrib = element.attrib
+        classname = attrib.get("classname")
+        if classname and not attrib.get("file"):  # the node id's module::Class part, once
+            try:
+                prefix = prefixes[classname]
+            except KeyError:
+                prefix = prefixes[classname] = node_prefix(classname, where)
+            if prefix is not None:  # the best outcome: an earlier one stays
+                outcomes.setdefault(f"{prefix}::{attrib.get('name', '')}", "passed")
+            continue
+        test_id = locate(classname or "", attrib.get("name", ""), attrib.get("file"), where)[0]
+        if test_id is not None:
+            outcomes.setdefault(test_id, "passed")
     counts["passed"] += passed
     console = read_pytest_log(log) if log is not None else None
     subfailed = _subtest_descriptions(cases, console)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +94,34 @@ def test_registry_has_one_parser_per_format() -> None:
 def test_parse_report_dispatches_on_format(real_reports: dict[str, Path], tmp_path: Path) -> None:
     for fmt, path in real_reports.items():
         assert isinstance(parse_report(fmt, path, root=tmp_path), ReportData)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_paused_only_while_a_report_is_read(
+    real_reports: dict[str, Path], tmp_path: Path, enabled: bool
+) -> None:
+    """A report is read with the collector off (speed), which is restored after a parse
+    and after a refused file alike, and never switched on when the caller had it off."""
+    seen: list[bool] = []
+    parser = PARSERS["junit"]
+    original = parser.parse
+
+    def spy(*args: Any, **kwargs: Any) -> ReportData:
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(parser, "parse", spy)
+            parse_report("junit", real_reports["junit"], root=tmp_path)
+            assert gc.isenabled() is enabled
+            with pytest.raises(ReportError):
+                parse_report("junit", tmp_path / "missing.xml", root=tmp_path)
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False, False]
 
 
 def _stage(fmt: str, data: ReportData) -> StageResult:
