@@ -7,7 +7,8 @@ Three sources of rules, all applied by :class:`Redactor`:
   GitHub, GitLab, PyPI, npm, Slack, Stripe, JWT, ``user:pass@`` URLs ...). A rule with a
   capture group masks from the group on (the password of a URL, the value after a
   keyword); otherwise the whole match. The private-key plugin's headers start a block that is
-  masked up to its ``END ... PRIVATE KEY`` line, across lines.
+  masked up to its ``END ... PRIVATE KEY`` line, across lines. :mod:`localci.secret_rules`
+  loads them (from a memo in the user's cache, after the first import of detect-secrets).
 - localci's own patterns for GitHub's documented token prefixes ("About authentication
   to GitHub": ``ghp_`` ``gho_`` ``ghu_`` ``ghs_`` ``ghr_`` ``github_pat_``) of any length
   and three-segment JSON Web Tokens. None starts with ``\\b``, so a token glued to a word
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import os
 import re
 import sys
@@ -33,6 +33,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
+
+from localci.secret_rules import RULE_PLUGINS, detect_secrets_rules
 
 __all__ = [
     "MASK",
@@ -53,30 +55,6 @@ __all__ = [
 MASK = "***"
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|KEY", re.IGNORECASE)
 _MIN_SECRET_LEN = 4
-
-RULE_PLUGINS: tuple[str, ...] = (
-    "aws:AWSKeyDetector",
-    "azure_storage_key:AzureStorageKeyDetector",
-    "basic_auth:BasicAuthDetector",
-    "discord:DiscordBotTokenDetector",
-    "github_token:GitHubTokenDetector",
-    "gitlab_token:GitLabTokenDetector",
-    "jwt:JwtTokenDetector",
-    "mailchimp:MailchimpDetector",
-    "npm:NpmDetector",
-    "openai:OpenAIDetector",
-    "pypi_token:PypiTokenDetector",
-    "sendgrid:SendGridDetector",
-    "slack:SlackDetector",
-    "square_oauth:SquareOAuthDetector",
-    "stripe:StripeDetector",
-    "telegram_token:TelegramBotTokenDetector",
-    "twilio:TwilioKeyDetector",
-)
-"""detect-secrets plugins (``module:class`` under ``detect_secrets.plugins``) whose
-``denylist`` patterns are applied. Left out on purpose: the keyword and high-entropy
-plugins (they flag ordinary identifiers and hashes) and the vendor rules that need a
-keyword context (Cloudant, IBM, Softlayer)."""
 
 _OWN_PATTERNS = (
     re.compile(r"(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}"),
@@ -103,21 +81,15 @@ def remember(secret: str | None) -> None:
 def _rules() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...], re.Pattern[str]]:
     """(value rules, private-key header rules, one pattern matching wherever any rule
     does: a single scan rules out the common line that holds no secret at all)."""
-    values: list[re.Pattern[str]] = list(_OWN_PATTERNS)
-    for spec in RULE_PLUGINS:
-        module, cls = spec.split(":")
-        plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)
-        values += list(plugin.denylist)
-    from detect_secrets.plugins.private_key import PrivateKeyDetector
-
-    headers = tuple(PrivateKeyDetector.denylist)
+    plugin_values, headers = detect_secrets_rules()
+    values = (*_OWN_PATTERNS, *plugin_values)
     anyrule = re.compile(
         "|".join(
             f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
             for p in (*values, *headers)
         )
     )
-    return tuple(values), headers, anyrule
+    return values, headers, anyrule
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,10 +138,11 @@ class Redactor:
     :param paths: literal replacements applied first, longest first: absolute local paths
         to placeholders (``{"/tmp/x/reports": "{reports}"}``); a key ending in ``/`` is a
         prefix (``{"/tmp/w/": ""}`` makes paths under the checkout relative).
-    :param rules: apply the detect-secrets rules (importing them costs ~0.1 s and pulls
-        in ``requests``); without, only localci's own patterns and the literals. They
-        are loaded on the first call, not here, so a run's first stage starts without
-        waiting for them (the stage's output pump loads them while the stage runs).
+    :param rules: apply the detect-secrets rules (importing detect-secrets costs ~0.3 s
+        of CPU, their memo well under 0.1 s); without, only localci's own patterns and
+        the literals. They are loaded on the first call, not here, so a run's first stage
+        starts without waiting for them (the stage's output pump loads them while the
+        stage runs).
     """
 
     def __init__(

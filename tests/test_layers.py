@@ -3,8 +3,9 @@ modules allowed to touch processes, git and the terminal are the only ones that 
 Modules and functions stay within their sizes but for the documented exceptions.
 
 Layers, low to high (``docs/architecture.md``): foundations (``errors``, ``proc``, ``git``,
-``fsutil``, ``redact``, ``schemas``) < ``result`` < ``config`` < ``reports`` < ``run`` <
-``attest`` < ``publish`` < ``context`` < ``verifier`` < ``hooks`` < ``cli``. Every
+``fsutil``, ``secret_rules``, ``redact``, ``schemas``) < ``result`` < ``config`` <
+``reports`` < ``run`` < ``attest`` < ``publish`` < ``context`` < ``verifier`` < ``hooks`` <
+``cli``. Every
 import counts, also those inside functions and under ``TYPE_CHECKING``.
 """
 
@@ -21,7 +22,7 @@ from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "localci"
 LAYERS = (
-    ("errors", "proc", "git", "fsutil", "redact", "schemas"),
+    ("errors", "proc", "git", "fsutil", "secret_rules", "redact", "schemas"),
     ("result",),
     ("config",),
     ("reports",),
