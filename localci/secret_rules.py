@@ -4,7 +4,7 @@ The rules are the regular expressions (``denylist``) of the detect-secrets plugi
 :data:`RULE_PLUGINS`, taken as data. Importing detect-secrets costs about 0.3 s of CPU
 (its package imports ``requests``), so the patterns (source text and flags) are also kept
 in a memo file in the user's cache folder (``$XDG_CACHE_HOME/localci``, else
-``~/.cache/localci``), keyed by :data:`RULE_PLUGINS` and the size and modification time
+``~/.cache/localci``), named and keyed by :data:`RULE_PLUGINS` and the size and modification time
 of every plugin file: an upgrade of detect-secrets changes the key, and the next load
 imports it again. A memo that is missing, unreadable, of another key or malformed is
 ignored and rewritten; a cache folder that cannot be written only costs the import.
@@ -53,8 +53,9 @@ RULE_PLUGINS: tuple[str, ...] = (
 plugins (they flag ordinary identifiers and hashes) and the vendor rules that need a
 keyword context (Cloudant, IBM, Softlayer)."""
 
-MEMO_NAME = "redaction-rules.json"
-"""The memo's file name in the cache folder."""
+MEMO_PREFIX = "redaction-rules-"
+"""The memo's file name in the cache folder: this, 16 hex digits of its key, ``.json``
+(so each installation of localci, a ``pipx`` one beside a development one, has its own)."""
 
 _Specs = list[tuple[str, int]]
 
@@ -66,7 +67,7 @@ def detect_secrets_rules() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Patter
     """
     plugins = plugins_folder()
     key = memo_key(plugins) if plugins is not None else None
-    memo = _memo_path()
+    memo = memo_path(key) if key is not None else None
     specs = _read_memo(memo, key) if key is not None and memo is not None else None
     if specs is None:
         specs = _imported_specs()
@@ -93,9 +94,11 @@ def _imported_specs() -> tuple[_Specs, _Specs]:
     return values, headers
 
 
-def _memo_path() -> Path | None:
+def memo_path(key: str) -> Path | None:
+    """The memo file for ``key`` (``None`` without an absolute cache folder)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "localci" / MEMO_NAME if os.path.isabs(base) else None
+    name = f"{MEMO_PREFIX}{key[:16]}.json"
+    return Path(base) / "localci" / name if os.path.isabs(base) else None
 
 
 def plugins_folder() -> Path | None:

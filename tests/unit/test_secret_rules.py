@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from localci import secret_rules
-from localci.secret_rules import MEMO_NAME
 from tests.secret_samples import SAMPLES
 
 PROBE = """
@@ -62,7 +61,8 @@ def test_the_memo_is_written_once_and_then_read_without_importing(
     tmp_path: Path, imported: dict[str, object]
 ) -> None:
     first = load(tmp_path)
-    memo = tmp_path / "localci" / MEMO_NAME
+    (memo,) = (tmp_path / "localci").iterdir()
+    assert memo.name.startswith(secret_rules.MEMO_PREFIX)
     assert first["imported"] is True
     assert stat.S_IMODE(memo.stat().st_mode) == 0o600
     second = load(tmp_path)
@@ -89,7 +89,7 @@ def test_a_stale_or_corrupt_memo_is_ignored_and_rewritten(
     tmp_path: Path, imported: dict[str, object], content: str
 ) -> None:
     load(tmp_path)
-    memo = tmp_path / "localci" / MEMO_NAME
+    (memo,) = (tmp_path / "localci").iterdir()
     doc = json.loads(memo.read_text())
     edits = {
         "WRONG-KEY": {**doc, "key": "0" * 64},
