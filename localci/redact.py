@@ -176,6 +176,7 @@ class Redactor:
         )
         self._detect_secrets = rules
         self._ruleset: _Rules | None = None
+        self._anything: re.Pattern[str] | None = None
 
     @property
     def key_headers(self) -> tuple[re.Pattern[str], ...]:
@@ -207,8 +208,18 @@ class Redactor:
                 found.append((m.start(), end.end() if end else len(text)))
         return _merge(found)
 
+    def _anything_re(self) -> re.Pattern[str]:
+        """One pattern matching wherever a path, a literal or a rule would: text it does
+        not match is returned as it is after a single scan (most strings of a result)."""
+        if self._anything is None:
+            parts = (self._path_re, self._literal, self._rules()[2])
+            self._anything = re.compile("|".join(f"(?:{p.pattern})" for p in parts if p))
+        return self._anything
+
     def __call__(self, text: str) -> str:
         """``text`` with local paths replaced and every known secret masked."""
+        if self._anything_re().search(text) is None:
+            return text
         if self._path_re is not None:
             text = self._path_re.sub(lambda m: self._placeholders[m.group()], text)
         spans = self.spans(text)
