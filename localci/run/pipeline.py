@@ -17,7 +17,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from localci import __version__
@@ -27,7 +27,14 @@ from localci.errors import UsageError
 from localci.redact import Redactor, local_paths, scrub
 from localci.result.codec import stage_from_dict, stage_to_dict
 from localci.result.flaky import flaky_ids, record_flaky
-from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, WorkspaceInfo
+from localci.result.model import (
+    CacheOrigin,
+    GitInfo,
+    Result,
+    RunnerInfo,
+    StageResult,
+    WorkspaceInfo,
+)
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
@@ -234,6 +241,7 @@ def run_stages(plan: Plan) -> Ran:
         )
         warm_up_in_background()
         with runner as run_one:
+            scrubbing = _Scrubbing(run_one, ctx.redactor)
             results = schedule(
                 stages,
                 ctx,
@@ -241,14 +249,10 @@ def run_stages(plan: Plan) -> Ran:
                 cancel,
                 jobs=options.jobs,
                 fail_fast=options.fail_fast,
-                run_one=run_one,
+                run_one=scrubbing.run,
                 after_stage=TreeGuard(where).check,
             )
-        # Everything a stage recorded (commands, test ids, reasons, findings, skipped
-        # stages' commands) leaves through the result: mask secrets and local paths once.
-        results = tuple(
-            stage_from_dict(scrub(stage_to_dict(r), ctx.redactor, keep=_EXACT)) for r in results
-        )
+        results = scrubbing.rest(results)
     return Ran(
         run_id=run_id,
         run_dir=run_dir,
@@ -257,6 +261,36 @@ def run_stages(plan: Plan) -> Ran:
         stages=results,
         stopped=cancel.reason,
     )
+
+
+class _Scrubbing:
+    """Everything a stage recorded (commands, test ids, reasons, findings, skipped stages'
+    commands) leaves through the result: secrets and local paths are masked in every
+    field but :data:`_EXACT`. A stage's own result is scrubbed on its thread as it ends,
+    so the next stage's run hides the cost; :meth:`rest` scrubs the results made later
+    (skipped stages, a guard's ``error``)."""
+
+    def __init__(
+        self, run_one: Callable[[StageConfig, StageContext], StageResult], redactor: Redactor
+    ) -> None:
+        self._run_one = run_one
+        self._redactor = redactor
+        self._done: list[StageResult] = []
+
+    def _scrub(self, result: StageResult) -> StageResult:
+        return stage_from_dict(scrub(stage_to_dict(result), self._redactor, keep=_EXACT))
+
+    def run(self, stage: StageConfig, ctx: StageContext) -> StageResult:
+        """Run ``stage`` with the wrapped runner; its result, scrubbed."""
+        result = self._scrub(self._run_one(stage, ctx))
+        self._done.append(result)
+        return result
+
+    def rest(self, results: Sequence[StageResult]) -> tuple[StageResult, ...]:
+        """``results``, each scrubbed exactly once."""
+        return tuple(
+            r if any(r is done for done in self._done) else self._scrub(r) for r in results
+        )
 
 
 def _stage_context(

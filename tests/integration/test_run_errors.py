@@ -222,3 +222,30 @@ def test_secrets_from_a_stage_env_are_masked_too(
     result = cli("run", "--json", "--no-cache", cwd=make_repo({".localci.yml": config}))
     assert result.json()["stages"][0]["log_tail"] == "key=***"
     assert "s3cr3t-value" not in result.out + result.err
+
+
+def test_every_stage_record_is_masked_in_the_stored_result(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    """A stage's own result is scrubbed on its thread; a skipped stage's and a guard's
+    ``error`` result are made later and scrubbed then: no secret survives in any."""
+    ran, skipped, in_name = ("ghp_" + c * 36 for c in "QRS")
+    config = (
+        "stages:\n"
+        f"  - {{name: leak, run: [sh, -c, 'exit 1', {ran}]}}\n"
+        f"  - {{name: later, run: [echo, {skipped}], needs: [leak]}}\n"
+        f"  - {{name: edit, run: [sh, -c, 'echo x >> {in_name}.txt']}}\n"
+    )
+    repo = make_repo({".localci.yml": config, f"{in_name}.txt": "tracked\n"})
+    result = cli("run", "--json", "--no-cache", cwd=repo)
+    stages = {s["name"]: s for s in result.json()["stages"]}
+    assert [stages[n]["status"] for n in ("leak", "later", "edit")] == [
+        "failed",
+        "skipped",
+        "error",
+    ]
+    assert "***" in stages["edit"]["reason"]
+    [stored] = (repo / ".localci" / "results").glob("*.json")
+    for secret in (ran, skipped, in_name):
+        assert secret not in stored.read_text()
+        assert secret not in result.out + result.err
