@@ -237,7 +237,7 @@ def test_every_stage_record_is_masked_in_the_stored_result(
         f"  - {{name: edit, run: [sh, -c, 'echo x >> {in_name}.txt']}}\n"
     )
     repo = make_repo({".localci.yml": config, f"{in_name}.txt": "tracked\n"})
-    result = cli("run", "--json", "--no-cache", cwd=repo)
+    result = cli("run", "--json", "--no-cache", "--jobs", "1", cwd=repo)
     stages = {s["name"]: s for s in result.json()["stages"]}
     assert [stages[n]["status"] for n in ("leak", "later", "edit")] == [
         "failed",
