@@ -17,22 +17,20 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from localci import __version__
 from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig
 from localci.errors import UsageError
-from localci.redact import Redactor, local_paths, scrub
-from localci.result.codec import stage_from_dict, stage_to_dict
+from localci.redact import Redactor, local_paths
 from localci.result.flaky import flaky_ids, record_flaky
 from localci.result.model import (
     CacheOrigin,
     GitInfo,
     Result,
     RunnerInfo,
-    StageResult,
     WorkspaceInfo,
 )
 from localci.result.retention import sweep
@@ -45,6 +43,7 @@ from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Targe
 from localci.run.project import with_project_thresholds
 from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
+from localci.run.scrubbing import Scrubbing
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext, warm_up_in_background
 from localci.run.workspace import influential_ignored, workspace
@@ -207,10 +206,6 @@ def from_cache(plan: Plan) -> RunOutcome | None:
     )
 
 
-_EXACT = ("name", "kind", "status", "report_format", "severity", "started_at", "finished_at")
-"""Stage fields that are identifiers or enums, never redacted (policies match on them)."""
-
-
 def run_stages(plan: Plan) -> Ran:
     """Step 4: a workspace for the commit, and every planned stage run in it; a stage
     that changes tracked files there is made an ``error`` (:class:`TreeGuard`).
@@ -240,8 +235,7 @@ def run_stages(plan: Plan) -> Ran:
             shards=options.shards,
         )
         warm_up_in_background()
-        with runner as run_one:
-            scrubbing = _Scrubbing(run_one, ctx.redactor)
+        with runner as run_one, Scrubbing(run_one, ctx.redactor) as scrubbing:
             results = schedule(
                 stages,
                 ctx,
@@ -252,7 +246,7 @@ def run_stages(plan: Plan) -> Ran:
                 run_one=scrubbing.run,
                 after_stage=TreeGuard(where).check,
             )
-        results = scrubbing.rest(results)
+            results = scrubbing.rest(results)
     return Ran(
         run_id=run_id,
         run_dir=run_dir,
@@ -261,36 +255,6 @@ def run_stages(plan: Plan) -> Ran:
         stages=results,
         stopped=cancel.reason,
     )
-
-
-class _Scrubbing:
-    """Everything a stage recorded (commands, test ids, reasons, findings, skipped stages'
-    commands) leaves through the result: secrets and local paths are masked in every
-    field but :data:`_EXACT`. A stage's own result is scrubbed on its thread as it ends,
-    so the next stage's run hides the cost; :meth:`rest` scrubs the results made later
-    (skipped stages, a guard's ``error``)."""
-
-    def __init__(
-        self, run_one: Callable[[StageConfig, StageContext], StageResult], redactor: Redactor
-    ) -> None:
-        self._run_one = run_one
-        self._redactor = redactor
-        self._done: list[StageResult] = []
-
-    def _scrub(self, result: StageResult) -> StageResult:
-        return stage_from_dict(scrub(stage_to_dict(result), self._redactor, keep=_EXACT))
-
-    def run(self, stage: StageConfig, ctx: StageContext) -> StageResult:
-        """Run ``stage`` with the wrapped runner; its result, scrubbed."""
-        result = self._scrub(self._run_one(stage, ctx))
-        self._done.append(result)
-        return result
-
-    def rest(self, results: Sequence[StageResult]) -> tuple[StageResult, ...]:
-        """``results``, each scrubbed exactly once."""
-        return tuple(
-            r if any(r is done for done in self._done) else self._scrub(r) for r in results
-        )
 
 
 def _stage_context(
