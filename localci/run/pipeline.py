@@ -24,15 +24,10 @@ from localci import __version__
 from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig
 from localci.errors import UsageError
-from localci.redact import Redactor, local_paths
+from localci.redact import Redactor, local_paths, scrub
+from localci.result.codec import stage_from_dict, stage_to_dict
 from localci.result.flaky import flaky_ids, record_flaky
-from localci.result.model import (
-    CacheOrigin,
-    GitInfo,
-    Result,
-    RunnerInfo,
-    WorkspaceInfo,
-)
+from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, WorkspaceInfo
 from localci.result.retention import sweep
 from localci.result.store import Store, new_run_id, utc_now, validate_result_doc
 from localci.run import cache
@@ -43,7 +38,6 @@ from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Targe
 from localci.run.project import with_project_thresholds
 from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
-from localci.run.scrubbing import Scrubbing
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext, warm_up_in_background
 from localci.run.workspace import influential_ignored, workspace
@@ -206,6 +200,10 @@ def from_cache(plan: Plan) -> RunOutcome | None:
     )
 
 
+_EXACT = ("name", "kind", "status", "report_format", "severity", "started_at", "finished_at")
+"""Stage fields that are identifiers or enums, never redacted (policies match on them)."""
+
+
 def run_stages(plan: Plan) -> Ran:
     """Step 4: a workspace for the commit, and every planned stage run in it; a stage
     that changes tracked files there is made an ``error`` (:class:`TreeGuard`).
@@ -235,7 +233,7 @@ def run_stages(plan: Plan) -> Ran:
             shards=options.shards,
         )
         warm_up_in_background()
-        with runner as run_one, Scrubbing(run_one, ctx.redactor) as scrubbing:
+        with runner as run_one:
             results = schedule(
                 stages,
                 ctx,
@@ -243,10 +241,14 @@ def run_stages(plan: Plan) -> Ran:
                 cancel,
                 jobs=options.jobs,
                 fail_fast=options.fail_fast,
-                run_one=scrubbing.run,
+                run_one=run_one,
                 after_stage=TreeGuard(where).check,
             )
-            results = scrubbing.rest(results)
+        # Everything a stage recorded (commands, test ids, reasons, findings, skipped
+        # stages' commands) leaves through the result: mask secrets and local paths once.
+        results = tuple(
+            stage_from_dict(scrub(stage_to_dict(r), ctx.redactor, keep=_EXACT)) for r in results
+        )
     return Ran(
         run_id=run_id,
         run_dir=run_dir,
