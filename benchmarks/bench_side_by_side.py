@@ -39,6 +39,7 @@ hit). It prints medians and ratios to (1); ``--write`` also writes
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
@@ -50,7 +51,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,15 +278,19 @@ def run_once(way: str, subject: Subject) -> tuple[float, str]:
 
 @dataclass
 class Samples:
-    """Wall times per way; per-stage (per-command) durations per way."""
+    """Wall times per way; per-stage (per-command) durations per way; per run, the time
+    outside every stage (the wall time less the union of the stages' intervals)."""
 
     times: dict[str, list[float]] = field(default_factory=dict)
     stages: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    outside: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, way: str, seconds: float, stages: Mapping[str, float]) -> None:
+    def add(self, way: str, seconds: float, spans: Mapping[str, tuple[float, float]]) -> None:
         self.times.setdefault(way, []).append(seconds)
-        for name, value in stages.items():
-            self.stages.setdefault(way, {}).setdefault(name, []).append(value)
+        for name, (start, end) in spans.items():
+            self.stages.setdefault(way, {}).setdefault(name, []).append(end - start)
+        if spans:
+            self.outside.setdefault(way, []).append(seconds - _union(spans.values()))
 
     def median(self, way: str) -> float:
         return statistics.median(self.times[way])
@@ -294,17 +299,32 @@ class Samples:
         return {n: statistics.median(v) for n, v in self.stages.get(way, {}).items()}
 
 
-def stage_seconds(way: str, subject: Subject) -> dict[str, float]:
-    """Each stage's wall time (s) in the run just made: the plain script's own timings,
-    or the durations in localci's stored result for HEAD."""
+def stage_spans(way: str, subject: Subject) -> dict[str, tuple[float, float]]:
+    """Each stage's (start, end), in seconds since the epoch, in the run just made: the
+    plain script's own timings, or the start and duration in localci's stored result for
+    HEAD (the duration is measured around the stage's process alone)."""
     if way == "plain":
         rows = (line.split() for line in subject.timings.read_text().splitlines())
-        return {name: float(end) - float(start) for name, start, end in rows}
+        return {name: (float(start), float(end)) for name, start, end in rows}
     if way == "localci cached":
         return {}
     sha = git(subject.repo, "rev-parse", "HEAD")
     doc = json.loads((subject.repo / ".localci" / "results" / f"{sha}.json").read_text())
-    return {s["name"]: float(s["duration"]) for s in doc["stages"]}
+    spans = {}
+    for stage in doc["stages"]:
+        start = dt.datetime.fromisoformat(stage["started_at"].replace("Z", "+00:00"))
+        spans[stage["name"]] = (start.timestamp(), start.timestamp() + float(stage["duration"]))
+    return spans
+
+
+def _union(spans: Iterable[tuple[float, float]]) -> float:
+    """The length (s) of the union of the intervals ``spans``."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 def warm_up(subject: Subject, ways: Sequence[str]) -> int:
@@ -328,7 +348,7 @@ def measure(subject: Subject, ways: Sequence[str], rounds: int) -> Samples:
         order = [*ways[r % len(ways) :], *ways[: r % len(ways)]]
         for way in order:
             seconds, _ = run_once(way, subject)
-            samples.add(way, seconds, stage_seconds(way, subject))
+            samples.add(way, seconds, stage_spans(way, subject))
         print(f"round {r + 1}/{rounds} done", flush=True)
     return samples
 
@@ -360,7 +380,11 @@ def main() -> None:
         versions=report.versions(subject.venv, subject.localci, PROJECT_TOOLS),
         commands=[shlex.join(c.argv) for c in default_commands(Path(".venv"), Path("{reports}"))],
     )
-    table = report.Table(times=samples.times, stages={w: samples.stage_medians(w) for w in ways})
+    table = report.Table(
+        times=samples.times,
+        stages={w: samples.stage_medians(w) for w in ways},
+        outside=samples.outside,
+    )
     print(report.summary(table, facts))
     if args.write:
         path = ROOT / "benchmarks" / "RESULTS.md"

@@ -35,10 +35,16 @@ class Facts:
 
 @dataclass(frozen=True, kw_only=True)
 class Table:
-    """Wall times (s) per way, in round order; per-stage medians (s) per way."""
+    """Wall times (s) per way, in round order; per-stage medians (s) per way; per way and
+    run, the time (s) outside every stage (start-up, checkout, reports, result, exit)."""
 
     times: Mapping[str, Sequence[float]]
     stages: Mapping[str, Mapping[str, float]]
+    outside: Mapping[str, Sequence[float]]
+
+    def outside_median(self, way: str) -> float | None:
+        runs = self.outside.get(way)
+        return statistics.median(runs) if runs else None
 
     def median(self, way: str) -> float:
         return statistics.median(self.times[way])
@@ -87,6 +93,9 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
     plain, one, default = m["plain"], m["localci -j1"], m["localci default"]
     inside = sum(table.stages["localci -j1"].values()) - sum(table.stages["plain"].values())
     outside = one - plain - inside
+    own = table.outside_median("localci -j1") or 0.0
+    own_default = table.outside_median("localci default") or 0.0
+    floor = table.outside_median("plain") or 0.0
     per_stage = ", ".join(
         f"{name} {table.stages['localci -j1'][name]:.2f} s vs {seconds:.2f} s"
         for name, seconds in table.stages["plain"].items()
@@ -95,12 +104,15 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
         f"paired ratio {table.paired('localci -j1'):.3f}; "
         f"localci -j1 costs {one - plain:+.2f} s over the {plain:.2f} s floor: "
         f"{inside:+.2f} s inside the stages ({per_stage}, localci vs plain) and "
-        f"{outside:+.2f} s outside them (start-up, checkout reset, reports, result)."
+        f"{outside:+.2f} s outside them (start-up, checkout reset, reports, result). "
+        f"Measured run by run, localci's own time outside its stages has a median of "
+        f"{own:.3f} s ({own / plain:.1%} of the floor; the script's own: {floor:.3f} s)."
     )
     saved = one - default
     why_default = (
         f"paired ratio {table.paired('localci default'):.3f}; "
         f"running lint beside the tests saves {saved:+.2f} s against one job; "
+        f"localci's own time outside the stages: {own_default:.3f} s (median, run by run); "
         f"the stages in the default run: "
         + ", ".join(f"{n} {s:.2f} s" for n, s in table.stages["localci default"].items())
         + "."
@@ -154,6 +166,10 @@ def summary(table: Table, facts: Facts) -> str:
     return "\n".join(lines)
 
 
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
 def _table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
@@ -201,6 +217,7 @@ def markdown(table: Table, facts: Facts) -> str:
             f"{min(times):.3f} to {max(times):.3f}",
             f"{statistics.median(times) / plain:.3f}",
             f"{table.paired(way):.3f}",
+            _seconds(table.outside_median(way)),
         )
         for way, times in table.times.items()
     ]
@@ -229,14 +246,28 @@ def markdown(table: Table, facts: Facts) -> str:
             commands="\n".join(facts.commands),
         ).rstrip(),
         "## Results (medians; ratio to plain)",
-        "\n".join(_table(results, ("way", "median s", "min to max s", "ratio", "paired ratio"))),
+        "\n".join(
+            _table(
+                results,
+                ("way", "median s", "min to max s", "ratio", "paired ratio", "outside stages s"),
+            )
+        ),
         "The ratio is of the medians; the paired ratio is the median, over rounds, of the "
         "way's time over the plain script's in the same round. On this machine the same "
         "command's wall and CPU time vary by several per cent from run to run, so read "
-        "both, and the spread, before reading much into the third digit.",
+        'both, and the spread, before reading much into the third digit. "Outside stages" is '
+        "the median, run by run, of the wall time less the union of the stages' intervals "
+        "(for localci: from each stored result's start times and durations; for the script: "
+        "its own timings). It is localci's own cost, and it does not move with the tests' "
+        "run-to-run spread.",
         "Per stage (medians, s; plain: each command's wall time in the script):",
         "\n".join(_table(stage_rows, ("way", *stage_names))),
         "## Raw samples (s, in round order)",
         "\n".join(raw),
+        "Outside the stages, run by run:",
+        "\n".join(
+            f"- {way}: " + ", ".join(f"{t:.3f}" for t in runs)
+            for way, runs in table.outside.items()
+        ),
     ]
     return "\n\n".join(parts) + "\n"

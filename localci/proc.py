@@ -156,6 +156,7 @@ def run_process(
     cancel: threading.Event | None = None,
     on_line: Callable[[str], None] | None = None,
     redact: Redactor | Callable[[str], str] | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> ProcessOutcome:
     """Run ``argv`` in its own process group, stream its output to ``log_path``.
 
@@ -165,6 +166,8 @@ def run_process(
     :param redact: applied to every line before it reaches the log, ``on_line`` or the
         tail, so no secret is ever written or shown (a :class:`~localci.redact.Redactor`
         also masks multi-line private keys and secrets cut by the long-line split).
+    :param on_start: called on this thread once the process runs, before its output is
+        read (the pipe holds it meanwhile); if it raises, the group is stopped.
     :raises CommandNotFound: when ``argv[0]`` cannot be executed.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,6 +187,8 @@ def run_process(
             raise CommandNotFound(argv[0], exc.strerror or str(exc)) from None
         sink = _LineSink(log, redact, on_line)
         try:
+            if on_start is not None:
+                on_start()
             timed_out, cancelled = _pump(proc, sink, started, timeout, cancel)
         except BaseException:
             _stop_group(proc)

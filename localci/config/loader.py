@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from localci.config.defaults import DEFAULT_CONFIG_YAML
 from localci.config.model import (
     CONFIG_FILES,
@@ -48,6 +46,7 @@ __all__ = [
     "Signer",
     "StageConfig",
     "VerifyPolicy",
+    "config_from_document",
     "find_config",
     "find_config_at",
     "load_config",
@@ -126,7 +125,22 @@ def parse_config(source: ConfigSource, *, schema_checked: bool = False) -> Confi
     return _freeze(data, source)
 
 
+def config_from_document(data: Mapping[str, Any], source: ConfigSource) -> Config:
+    """The :class:`Config` of ``data``, the document :func:`parse_config` made of
+    ``source`` before (a caller that remembers it skips the YAML or TOML parser and the
+    JSON-schema pass); the semantic rules run again.
+
+    :raises ConfigError: when a semantic rule fails; the positions in the text are not
+        known here, so each problem is placed at ``file:1:1`` (parse the text with
+        :func:`parse_config` for the exact ones).
+    """
+    check_semantics(data, {}, source)
+    return _freeze(data, source)
+
+
 def _default_stages() -> list[Any]:
+    import yaml
+
     stages: list[Any] = yaml.safe_load(DEFAULT_CONFIG_YAML)["stages"]
     return stages
 

@@ -11,13 +11,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from localci.config.model import ConfigSource
-from localci.config.yamlsafe import BoundedLoader
 from localci.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +62,10 @@ def display_path(path: Path, root: Path) -> str:
 
 
 def load_yaml(source: ConfigSource) -> tuple[Any, dict[KeyPath, Pos]]:
+    import yaml  # here, not at the top: a remembered configuration needs no YAML parser
+
+    from localci.config.yamlsafe import BoundedLoader
+
     try:
         loader = BoundedLoader(source.text, source.display)  # aliases, depth, size bounded
         try:
@@ -88,6 +92,8 @@ def _record_positions(
     node: yaml.Node, path: KeyPath, out: dict[KeyPath, Pos], source: ConfigSource
 ) -> None:
     """Record each value's position under its key path, and each key's under ``KEY + path``."""
+    import yaml
+
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Literal
 
 from localci.errors import EXIT_OK
 from localci.publish.credentials import PublishFlags, publish_options
-from localci.publish.deliver import ChannelOutcome, PlannedRequest, PublishReport
 
+# The delivery code (payloads, checks, spool) is imported where it is used: a run that
+# does not post never loads it.
 if TYPE_CHECKING:
     from localci.attest.document import SignOutcome
     from localci.attest.options import SigningOptions
+    from localci.publish.deliver import ChannelOutcome, PlannedRequest, PublishReport
     from localci.publish.fetch import Fetched
     from localci.run.pipeline import Reporter, RunOptions, RunOutcome
 
@@ -66,8 +68,6 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
     :raises LocalciError: from the run or signing (configuration, git, Sigstore).
     """
     from localci.git import repo_root
-    from localci.publish.deliver import unreachable
-    from localci.publish.post import post_result, retry_spool_briefly
     from localci.result.store import Store
     from localci.run.pipeline import execute
 
@@ -81,6 +81,9 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
     if not request.post:
         # The spool is delivered only when the user publishes, never by a plain run.
         return RunReport(outcome=outcome, signed=signed)
+    from localci.publish.deliver import unreachable
+    from localci.publish.post import post_result, retry_spool_briefly
+
     options = publish_options(outcome.root, outcome.config.publish, request.publish)
     # Posts spooled earlier (e.g. before the commit was pushed) go out first, briefly,
     # and never change this run's exit code.

@@ -2,21 +2,30 @@
 
 An isolated run uses the configuration committed in the commit under test (the
 configuration is part of the code being tested), ``--config`` a given file, ``--in-place``
-the work tree's. A configuration text that has passed the JSON-schema check once is
-remembered (``.localci/cache/configs/``), so later runs skip that pass and do not import
-jsonschema before their first stage.
+the work tree's. The document a configuration text made once it passed every check is
+remembered (``.localci/cache/configs/``), so later runs of that text skip the parser and
+the schema pass, and import neither PyYAML nor jsonschema before their first stage.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
+from typing import Any
 
 from localci import __version__
 from localci.config.check import uncommitted_config
-from localci.config.loader import Config, find_config_at, load_config, parse_config
+from localci.config.loader import (
+    Config,
+    config_from_document,
+    find_config_at,
+    load_config,
+    parse_config,
+)
 from localci.config.model import ConfigSource
-from localci.errors import LocalciError
+from localci.errors import ConfigError, LocalciError
+from localci.fsutil import atomic_write_text
 from localci.result.digest import sha256_hex
 from localci.result.store import Store
 from localci.run.model import RunOptions, Target
@@ -42,19 +51,36 @@ def load_run_config(target: Target, options: RunOptions) -> Config:
 
 
 def _parse_remembered(store: Store, source: ConfigSource) -> Config:
-    """:func:`parse_config`, skipping the JSON-schema pass (and importing jsonschema
-    before the first stage, ~0.1 s) for a configuration text this store has seen pass
-    it under this localci and schema: a marker named by the digest of all three is kept
-    in ``.localci/cache/configs/``. The semantic checks always run."""
+    """:func:`parse_config`, remembered: the document a configuration text made once it
+    passed both the JSON-schema and the semantic checks is kept as JSON in
+    ``.localci/cache/configs/<digest>`` (the digest of localci's version, the schema, the
+    kind and the text), so a later run of the same text skips the YAML/TOML parser and
+    the schema pass (and imports neither PyYAML nor jsonschema before its first stage,
+    ~0.1 s). The semantic checks run every time; a memo that is missing, not JSON or not
+    an object, or a document they refuse, is parsed from the text again (so an error
+    names its ``file:line:col``) and the memo rewritten. A document that JSON cannot
+    carry exactly (a YAML date, an integer key) is not remembered."""
     digest = sha256_hex([__version__, schema_digest(CONFIG_SCHEMA), source.kind, source.text])
-    marker = store.base / "cache" / "configs" / digest
-    if marker.is_file():
-        return parse_config(source, schema_checked=True)
+    memo = store.base / "cache" / "configs" / digest
+    document = _remembered(memo)
+    if document is not None:
+        with contextlib.suppress(ConfigError):  # parsed again below, with positions
+            return config_from_document(document, source)
     config = parse_config(source)
-    with contextlib.suppress(OSError):  # only a shortcut for the next run
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+    text = json.dumps(config.document, ensure_ascii=False)
+    if json.loads(text) == config.document:
+        with contextlib.suppress(OSError):  # only a shortcut for the next run
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(memo, text)
     return config
+
+
+def _remembered(memo: Path) -> dict[str, Any] | None:
+    try:
+        document = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def config_committed(root: Path, commit: str, config: Config, options: RunOptions) -> bool:

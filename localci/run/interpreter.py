@@ -16,6 +16,8 @@ interpreter itself reports.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from localci.errors import UsageError
+from localci.fsutil import atomic_write_json
 from localci.proc import capture
 
 __all__ = ["Interpreter", "InterpreterFacts", "probe", "resolve_interpreter"]
@@ -157,11 +160,34 @@ def _label(value: str, root: Path, env: Mapping[str, str]) -> str:
     return f"<python>/{path.name}"
 
 
-def probe(interpreter: Interpreter, *, distributions: bool = False) -> InterpreterFacts:
+def probe(
+    interpreter: Interpreter, *, distributions: bool = False, memo: Path | None = None
+) -> InterpreterFacts:
     """Ask the interpreter for its version (and installed distributions).
+
+    ``memo`` is a folder where the version is remembered (``<key>.json``), keyed by the
+    identity of the executable's resolved file (device, inode, size, mtime and ctime in
+    ns), so a later run with the same binary does not start it (~0.05 s). A script (a
+    pyenv shim, whose answer depends on the folder and the environment) is never
+    remembered, and the distributions are always asked for afresh.
 
     :raises UsageError: when it cannot be run or does not answer.
     """
+    key = None if distributions or memo is None else _binary_key(interpreter.executable)
+    if key is not None and memo is not None:
+        known = _remembered(memo / f"{key}.json")
+        if known is not None:
+            return known
+    facts = _ask(interpreter, distributions=distributions)
+    if key is not None and memo is not None:
+        with contextlib.suppress(OSError):  # only a shortcut for the next run
+            memo.mkdir(parents=True, exist_ok=True)
+            answer = {"version": facts.version, "implementation": facts.implementation}
+            atomic_write_json(memo / f"{key}.json", answer)
+    return facts
+
+
+def _ask(interpreter: Interpreter, *, distributions: bool) -> InterpreterFacts:
     argv = [str(interpreter.executable), "-I", "-c", _PROBE]
     if distributions:
         argv.append("--distributions")
@@ -182,3 +208,31 @@ def probe(interpreter: Interpreter, *, distributions: bool = False) -> Interpret
         implementation=str(data["implementation"]),
         distributions=tuple(data.get("distributions", ())),
     )
+
+
+def _binary_key(executable: Path) -> str | None:
+    """The memo key of ``executable``'s resolved file; ``None`` for a script (``#!``) or
+    a file that cannot be read."""
+    try:
+        real = os.path.realpath(executable)
+        with open(real, "rb") as f:
+            if f.read(2) == b"#!":
+                return None
+            st = os.fstat(f.fileno())
+    except OSError:
+        return None
+    ident = [real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:32]
+
+
+def _remembered(path: Path) -> InterpreterFacts | None:
+    """The facts in a memo file, or ``None`` when it is missing or not as written."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or set(data) != {"version", "implementation"}:
+        return None
+    if not all(isinstance(v, str) and v for v in data.values()):
+        return None
+    return InterpreterFacts(version=data["version"], implementation=data["implementation"])

@@ -18,14 +18,14 @@ import os
 import platform
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from localci import __version__
 from localci import git as gitrepo
 from localci.config.loader import Config, StageConfig
 from localci.errors import UsageError
-from localci.redact import Redactor, local_paths, scrub
-from localci.result.codec import stage_from_dict, stage_to_dict
+from localci.redact import Redactor, local_paths
 from localci.result.flaky import flaky_ids, record_flaky
 from localci.result.model import CacheOrigin, GitInfo, Result, RunnerInfo, WorkspaceInfo
 from localci.result.retention import sweep
@@ -38,6 +38,7 @@ from localci.run.model import Plan, Ran, Reporter, RunOptions, RunOutcome, Targe
 from localci.run.project import with_project_thresholds
 from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
+from localci.run.scrubbing import Scrubber
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext, warm_up_in_background
 from localci.run.workspace import influential_ignored, workspace
@@ -118,7 +119,9 @@ def prepare(target: Target) -> Plan:
         )
     wants_key = options.use_cache and config.cache_enabled and not partial
     wants_key = wants_key and not options.in_place
-    python_facts = probe(python, distributions=wants_key)
+    python_facts = probe(
+        python, distributions=wants_key, memo=target.store.base / "cache" / "interpreters"
+    )
     key = (
         _cache_key(facts, config, python, python_facts, target.reporter, options.rerun_failures)
         if wants_key
@@ -200,13 +203,11 @@ def from_cache(plan: Plan) -> RunOutcome | None:
     )
 
 
-_EXACT = ("name", "kind", "status", "report_format", "severity", "started_at", "finished_at")
-"""Stage fields that are identifiers or enums, never redacted (policies match on them)."""
-
-
 def run_stages(plan: Plan) -> Ran:
     """Step 4: a workspace for the commit, and every planned stage run in it; a stage
-    that changes tracked files there is made an ``error`` (:class:`TreeGuard`).
+    that changes tracked files there is made an ``error`` (:class:`TreeGuard`). Every
+    result is scrubbed (:class:`Scrubber`: secrets and local paths masked), each as the
+    next stage process runs where there is one.
 
     :raises Interrupted: on Ctrl-C, after every stage process was stopped.
     """
@@ -222,6 +223,9 @@ def run_stages(plan: Plan) -> Ran:
         (run_dir / "reports").mkdir(parents=True)
         cancel = Cancellation()
         ctx = _stage_context(plan, checkout, stages, run_dir, cancel)
+        scrubber = Scrubber(ctx.redactor)
+        ctx = replace(ctx, on_started=scrubber.work)
+        guard = TreeGuard(where)
         runner = stage_runner(
             plan.config.document,
             target.root,
@@ -242,13 +246,9 @@ def run_stages(plan: Plan) -> Ran:
                 jobs=options.jobs,
                 fail_fast=options.fail_fast,
                 run_one=run_one,
-                after_stage=TreeGuard(where).check,
+                after_stage=lambda r, running: scrubber.finished(guard.check(r, running)),
             )
-        # Everything a stage recorded (commands, test ids, reasons, findings, skipped
-        # stages' commands) leaves through the result: mask secrets and local paths once.
-        results = tuple(
-            stage_from_dict(scrub(stage_to_dict(r), ctx.redactor, keep=_EXACT)) for r in results
-        )
+        results = scrubber.results(results)
     return Ran(
         run_id=run_id,
         run_dir=run_dir,

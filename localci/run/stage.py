@@ -62,6 +62,8 @@ class StageContext:
     project's interpreter (what ``{python}`` becomes); ``hide`` is the user's work tree,
     which an isolated stage's Python must not see (``None`` with ``--in-place``);
     ``rerun_failures`` re-runs a JUnit tests stage's failed tests (:mod:`localci.run.rerun`).
+    ``on_started`` is called on a stage's thread once its process has started (the run
+    scrubs earlier stages' results then: :mod:`localci.run.scrubbing`).
     """
 
     workspace: Path
@@ -75,6 +77,7 @@ class StageContext:
     rerun_failures: int = 0
     python: str = sys.executable
     hide: Path | None = None
+    on_started: Callable[[], None] | None = None
 
 
 def expand(text: str, ctx: StageContext) -> str:
@@ -178,6 +181,7 @@ def run_stage(stage: StageConfig, ctx: StageContext) -> StageResult:
             cancel=ctx.cancel,
             on_line=on_line,
             redact=ctx.redactor,
+            on_start=ctx.on_started,
         )
     except CommandNotFound as exc:
         reason = f"cannot run {exc.program!r}: {exc.reason}; is it installed and on PATH?"

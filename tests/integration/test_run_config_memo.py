@@ -1,9 +1,15 @@
-"""A configuration text that passed the schema once is remembered; nothing else is."""
+"""A configuration text that passed every check once is remembered, as the document it
+made; nothing else is, and a memo not as written is never trusted."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import commit_all
 
@@ -54,3 +60,54 @@ def test_a_marker_never_stands_in_for_another_text(
     bad = cli("run", "--no-cache", cwd=repo)
     assert bad.code == 2
     assert "colour" in bad.err
+
+
+def test_the_memo_holds_the_document_and_spares_the_yaml_parser(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    repo = make_repo({".localci.yml": VALID})
+    # A fresh interpreter for each run, so what it imported is its own doing.
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('YAML', 'yaml' in sys.modules, file=sys.stderr))\n"
+        "from localci.cli.main import main\n"
+        "main(['run', '--no-cache'])\n"
+    )
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert "YAML True" in run()
+    (marker,) = _markers(repo)
+    document = json.loads((repo / ".localci" / "cache" / "configs" / marker).read_text())
+    assert document == {"stages": [{"name": "ok", "run": ["true"]}]}
+    assert "YAML False" in run()
+
+
+@pytest.mark.parametrize(
+    "memo",
+    [
+        "",
+        "not json",
+        "[]",
+        # Refused by the semantic checks (a stage that needs a missing one).
+        '{"stages": [{"name": "ok", "run": ["false"], "needs": ["missing"]}]}',
+    ],
+    ids=["empty", "not-json", "not-an-object", "refused"],
+)
+def test_a_memo_not_as_written_is_parsed_again_and_rewritten(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], memo: str
+) -> None:
+    repo = make_repo({".localci.yml": VALID})
+    assert cli("run", "--no-cache", cwd=repo).code == 0
+    (marker,) = _markers(repo)
+    path = repo / ".localci" / "cache" / "configs" / marker
+    path.write_text(memo)
+    again = cli("run", "--no-cache", "--json", cwd=repo)
+    assert again.code == 0, again.err
+    assert [s["name"] for s in json.loads(again.out)["stages"]] == ["ok"]
+    assert json.loads(path.read_text()) == {"stages": [{"name": "ok", "run": ["true"]}]}

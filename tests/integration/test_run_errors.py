@@ -227,8 +227,8 @@ def test_secrets_from_a_stage_env_are_masked_too(
 def test_every_stage_record_is_masked_in_the_stored_result(
     make_repo: Callable[..., Path], cli: Callable[..., CliResult]
 ) -> None:
-    """A stage's own result is scrubbed on its thread; a skipped stage's and a guard's
-    ``error`` result are made later and scrubbed then: no secret survives in any."""
+    """A stage's result is scrubbed while the next stage process runs; a skipped stage's
+    and the last stage's (here a guard's ``error``) at the end: no secret survives."""
     ran, skipped, in_name = ("ghp_" + c * 36 for c in "QRS")
     config = (
         "stages:\n"

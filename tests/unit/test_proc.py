@@ -99,3 +99,41 @@ def test_missing_program(tmp_path: Path) -> None:
             log_path=tmp_path / "x.log",
         )
     assert info.value.program == "definitely-not-a-program-xyz"
+
+
+def test_on_start_runs_while_the_process_runs_and_loses_no_output(tmp_path: Path) -> None:
+    """``on_start`` is called once the process exists; what the process writes meanwhile
+    waits in the pipe and reaches the log whole."""
+    gate = tmp_path / "gate"
+    code = (
+        "import os, time\n"
+        f"while not os.path.exists({str(gate)!r}): time.sleep(0.01)\n"
+        "for i in range(2000): print(f'line {i}')\n"
+    )
+    calls: list[int] = []
+
+    def on_start() -> None:
+        calls.append(1)
+        gate.touch()  # the process waits for this: it is running when on_start is called
+
+    outcome = run(tmp_path, code, on_start=on_start)
+    assert calls == [1]
+    assert outcome.exit_code == 0  # type: ignore[attr-defined]
+    log = (tmp_path / "logs" / "stage.log").read_text().splitlines()
+    assert log == [f"line {i}" for i in range(2000)]
+
+
+def test_on_start_raising_stops_the_process_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+
+    def on_start() -> None:
+        for _ in range(500):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            threading.Event().wait(0.01)
+        raise RuntimeError("a bug in the work done meanwhile")
+
+    with pytest.raises(RuntimeError):
+        run(tmp_path, code, on_start=on_start)
+    assert not process_running(int(pid_file.read_text()))

@@ -1,0 +1,115 @@
+"""The interpreter probe's memo: a binary's version is remembered by the identity of its
+file, never for a script, never for the distributions, and never trusted when it is not
+as written. Real interpreters: a ``venv`` with a copied binary, and a shell shim."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from localci.run.interpreter import Interpreter, probe
+
+
+@pytest.fixture
+def copied_python(tmp_path: Path) -> Path:
+    """A working interpreter whose binary is a file of the test's own (``--copies``)."""
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=False, symlinks=False)
+    return env / "bin" / "python"
+
+
+def _interp(path: Path) -> Interpreter:
+    return Interpreter(executable=path, label=path.name, source="--python")
+
+
+def _memo_files(memo: Path) -> list[Path]:
+    return sorted(memo.glob("*.json")) if memo.is_dir() else []
+
+
+def test_the_version_is_remembered_and_read_back_without_running(
+    copied_python: Path, tmp_path: Path
+) -> None:
+    memo = tmp_path / "memo"
+    first = probe(_interp(copied_python), memo=memo)
+    assert first.version == platform.python_version()
+    assert first.implementation == sys.implementation.name
+    (stored,) = _memo_files(memo)
+    assert json.loads(stored.read_text()) == {
+        "version": first.version,
+        "implementation": first.implementation,
+    }
+    # What the memo says is what the next probe answers: the binary did not run.
+    stored.write_text(json.dumps({"version": "9.9.9", "implementation": "cpython"}))
+    assert probe(_interp(copied_python), memo=memo).version == "9.9.9"
+
+
+def test_a_changed_binary_is_asked_again(copied_python: Path, tmp_path: Path) -> None:
+    memo = tmp_path / "memo"
+    probe(_interp(copied_python), memo=memo)
+    (stored,) = _memo_files(memo)
+    stored.write_text(json.dumps({"version": "9.9.9", "implementation": "cpython"}))
+    # Replaced by an upgrade: same path, a new file (and a new mtime).
+    data = copied_python.read_bytes()
+    copied_python.unlink()
+    copied_python.write_bytes(data)
+    copied_python.chmod(0o755)
+    os.utime(copied_python, ns=(1, 1))
+    assert probe(_interp(copied_python), memo=memo).version == platform.python_version()
+    assert len(_memo_files(memo)) == 2
+
+
+def test_a_script_shim_is_never_remembered(tmp_path: Path) -> None:
+    shim = tmp_path / "python"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    shim.chmod(0o755)
+    memo = tmp_path / "memo"
+    assert probe(_interp(shim), memo=memo).version == platform.python_version()
+    assert _memo_files(memo) == []
+
+
+def test_distributions_are_always_asked_for(copied_python: Path, tmp_path: Path) -> None:
+    memo = tmp_path / "memo"
+    probe(_interp(copied_python), memo=memo)
+    (stored,) = _memo_files(memo)
+    stored.write_text(json.dumps({"version": "9.9.9", "implementation": "cpython"}))
+    facts = probe(_interp(copied_python), distributions=True, memo=memo)
+    assert facts.version == platform.python_version()
+    assert isinstance(facts.distributions, tuple)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"version": "3.12.0"}',
+        '{"version": 3, "implementation": "cpython"}',
+        '{"version": "", "implementation": "cpython"}',
+        '{"version": "3.12.0", "implementation": "cpython", "extra": 1}',
+    ],
+)
+def test_a_memo_not_as_written_is_ignored_and_rewritten(
+    copied_python: Path, tmp_path: Path, text: str
+) -> None:
+    memo = tmp_path / "memo"
+    probe(_interp(copied_python), memo=memo)
+    (stored,) = _memo_files(memo)
+    stored.write_text(text)
+    assert probe(_interp(copied_python), memo=memo).version == platform.python_version()
+    assert json.loads(stored.read_text())["version"] == platform.python_version()
+
+
+def test_an_unwritable_memo_folder_only_costs_the_probe(
+    copied_python: Path, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    facts = probe(_interp(copied_python), memo=blocked / "memo")
+    assert facts.version == platform.python_version()
