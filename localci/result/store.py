@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from localci.errors import InternalError, UsageError
-from localci.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text, load_json
+from localci.fsutil import atomic_write_bytes, atomic_write_text, load_json
 from localci.result.codec import result_from_dict, result_to_dict
 from localci.result.digest import canonical_json
 from localci.result.model import Result
@@ -171,9 +171,10 @@ class Store:
     def write_result(self, result: Result, *, run_dir: Path | None = None) -> dict[str, Any]:
         """Validate ``result`` and write it to ``results/<sha>.json`` (and the run folder).
 
-        ``results/<sha>.json`` holds the RFC 8785 canonical bytes, so the file's sha256 is
-        the digest a signature's subject names and `sigstore verify` accepts the file as
-        stored. A new result replaces the old one for that commit, so stale bundles go.
+        Both hold the RFC 8785 canonical bytes (made once), so ``results/<sha>.json``'s
+        sha256 is the digest a signature's subject names and `sigstore verify` accepts the
+        file as stored. A new result replaces the old one for that commit, so stale
+        bundles go.
 
         :raises InternalError: when the document does not match its schema (a bug).
         """
@@ -182,13 +183,14 @@ class Store:
         if errors:
             raise InternalError("localci built an invalid result:\n" + "\n".join(errors[:5]))
         self.ensure()
+        data = canonical_json(doc)
         if run_dir is not None:
-            atomic_write_json(run_dir / "result.json", doc)
+            atomic_write_bytes(run_dir / "result.json", data)
         target = self.path_for(result)
         stem = target.name.removesuffix(".json")
         for suffix in (".sigstore.json", ".test-result.sigstore.json"):
             target.with_name(stem + suffix).unlink(missing_ok=True)
-        atomic_write_bytes(target, canonical_json(doc))
+        atomic_write_bytes(target, data)
         return doc
 
     def find_result(self, ref: str | None) -> Path:

@@ -274,7 +274,7 @@ def _judge_report(
         problem = exc.message
     if code not in codes:
         reason = explain_exit(stage.kind, words, code, outcome.tail, ctx.workspace)
-        found = _kept_findings(data.findings, ctx) if data is not None else {}
+        found = _kept_findings(data.findings) if data is not None else {}
         return base.finish(
             status="error", reason=reason or _exit_reason(code), **found, **common, **tail
         )
@@ -286,7 +286,7 @@ def _judge_report(
         data = rerun_failures(stage, ctx, data, ctx.rerun_failures)
     metrics = Metrics(tests=data.tests, coverage=data.coverage, lint=data.lint)
     thresholds = evaluate(stage, metrics)
-    kept = {**_kept_findings(data.findings, ctx), "inventory": data.inventory}
+    kept = {**_kept_findings(data.findings), "inventory": data.inventory}
     failed = [describe_failure(t) for t in thresholds if not t.passed]
     if stage.kind == "coverage" and code == 2 and not failed:
         failed = ["coverage.py exited 2: the total is below the project's own fail_under"]
@@ -305,8 +305,10 @@ def _judge_report(
     return base.finish(status="passed", metrics=metrics, thresholds=thresholds, **kept, **common)
 
 
-def _kept_findings(found: tuple[Finding, ...], ctx: StageContext) -> dict[str, object]:
-    findings = _order_findings(tuple(_redact_finding(f, ctx.redactor) for f in found))
+def _kept_findings(found: tuple[Finding, ...]) -> dict[str, object]:
+    """The first :data:`MAX_FINDINGS` findings, most severe first, and their count. Their
+    text is masked with the rest of the result (:mod:`localci.run.scrubbing`)."""
+    findings = _order_findings(found)
     return {"findings": findings[:MAX_FINDINGS], "findings_total": len(findings)}
 
 
@@ -342,11 +344,6 @@ def _report_state(stage: StageConfig, ctx: StageContext) -> tuple[int, int, int]
         return None
     path = _report_path(stage, ctx)
     return _stat(path) if path is not None else None
-
-
-def _redact_finding(finding: Finding, redact: Redactor) -> Finding:
-    details = redact(finding.details) if finding.details is not None else None
-    return replace(finding, message=redact(finding.message), details=details)
 
 
 def _order_findings(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:

@@ -136,3 +136,21 @@ def test_subtests_are_counted_as_pytest_counts_them(
     assert (tests["subtests_passed"], tests["subtests_failed"]) == (3, 1)
     assert [f["test_id"] for f in stage["findings"]] == ["tests/test_sub.py::TestK::test_sub (i=2)"]
     assert stage["status"] == "failed"
+
+
+def test_a_secret_in_a_failing_tests_message_is_masked_in_the_findings(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult]
+) -> None:
+    """Findings are masked with the rest of the result, never kept as the tool wrote them."""
+    token = "ghp_" + "T" * 36
+    stage = run_stage(
+        make_repo,
+        cli,
+        f"  - name: t\n    kind: tests\n    run: {PYTEST}]\n"
+        "    report: {format: junit, path: '{reports}/j.xml'}\n",
+        {"tests/test_leak.py": f"def test_leak():\n    assert False, {token!r}\n"},
+    )
+    assert stage["status"] == "failed"
+    [finding] = stage["findings"]
+    assert "***" in finding["message"]
+    assert token not in str(stage)
