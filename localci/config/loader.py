@@ -104,11 +104,9 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     return parse_config(find_config(root, explicit))
 
 
-def parse_config(source: ConfigSource, *, schema_checked: bool = False) -> Config:
-    """Parse, validate and freeze ``source``.
-
-    ``schema_checked``: the very same text already passed the JSON-schema check under
-    this schema (the caller remembers that), so only the semantic rules run again.
+def parse_config(source: ConfigSource) -> Config:
+    """Parse, validate and freeze ``source`` (:func:`config_from_document` for a document
+    parsed and validated before).
 
     :raises ConfigError: with ``file:line:col: key.path: problem`` lines.
     """
@@ -119,8 +117,7 @@ def parse_config(source: ConfigSource, *, schema_checked: bool = False) -> Confi
     if isinstance(data, dict) and "stages" not in data and source.kind != "default":
         # A file that only sets the policy (verify:, publish:) keeps the default stages.
         data = {**data, "stages": _default_stages()}
-    if not schema_checked:
-        validate(data, positions, source)
+    validate(data, positions, source)
     check_semantics(data, positions, source)
     return _freeze(data, source)
 
