@@ -61,6 +61,24 @@ def atomic_write_json(path: Path, doc: Any, *, mode: int = 0o644) -> None:
     atomic_write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", mode=mode)
 
 
+def read_memo(path: Path) -> Any:
+    """The JSON document in the memo file ``path``; ``None`` when it is missing,
+    unreadable or not JSON. A memo is only a shortcut: the caller checks its shape and
+    falls back to the work it spares."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_memo(path: Path, doc: Any, *, mode: int = 0o644) -> None:
+    """Write ``doc`` to the memo file ``path`` as compact JSON, atomically (parents
+    created); a folder that cannot be written is ignored (the next run does the work
+    again)."""
+    with contextlib.suppress(OSError):
+        atomic_write_text(path, json.dumps(doc, ensure_ascii=False), mode=mode)
+
+
 def _fsync_dir(directory: Path) -> None:
     # Not every platform lets you open a directory (Windows); the rename is still atomic.
     try:

@@ -16,16 +16,14 @@ own patterns and literal secrets never depend on it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import importlib.util
-import json
 import os
 import re
 from pathlib import Path
 
-from localci.fsutil import atomic_write_text
+from localci.fsutil import read_memo, write_memo
 
 __all__ = ["RULE_PLUGINS", "detect_secrets_rules"]
 
@@ -72,9 +70,7 @@ def detect_secrets_rules() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Patter
     if specs is None:
         specs = _imported_specs()
         if key is not None and memo is not None:
-            with contextlib.suppress(OSError):
-                text = json.dumps({"key": key, "values": specs[0], "headers": specs[1]})
-                atomic_write_text(memo, text, mode=0o600)
+            write_memo(memo, {"key": key, "values": specs[0], "headers": specs[1]}, mode=0o600)
     values, headers = specs
     return (
         tuple(re.compile(p, f) for p, f in values),
@@ -127,14 +123,14 @@ def memo_key(plugins: Path) -> str | None:
 
 
 def _read_memo(path: Path, key: str) -> tuple[_Specs, _Specs] | None:
+    doc = read_memo(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc["key"] != key:
+        if not isinstance(doc, dict) or doc.get("key") != key:
             return None
         specs = (_specs(doc["values"]), _specs(doc["headers"]))
         for pattern, flags in (*specs[0], *specs[1]):
             re.compile(pattern, flags)
-    except (OSError, ValueError, KeyError, TypeError, re.error):
+    except (ValueError, KeyError, TypeError, re.error):
         return None
     return specs if specs[0] and specs[1] else None
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
 
 from localci import __version__
 from localci.config.check import uncommitted_config
 from localci.config.loader import (
+    DEFAULT_CONFIG_YAML,
     Config,
     config_from_document,
     find_config_at,
@@ -25,7 +25,7 @@ from localci.config.loader import (
 )
 from localci.config.model import ConfigSource
 from localci.errors import ConfigError, LocalciError
-from localci.fsutil import atomic_write_text
+from localci.fsutil import read_memo, write_memo
 from localci.result.digest import sha256_hex
 from localci.result.store import Store
 from localci.run.model import RunOptions, Target
@@ -53,34 +53,26 @@ def load_run_config(target: Target, options: RunOptions) -> Config:
 def _parse_remembered(store: Store, source: ConfigSource) -> Config:
     """:func:`parse_config`, remembered: the document a configuration text made once it
     passed both the JSON-schema and the semantic checks is kept as JSON in
-    ``.localci/cache/configs/<digest>`` (the digest of localci's version, the schema, the
-    kind and the text), so a later run of the same text skips the YAML/TOML parser and
-    the schema pass (and imports neither PyYAML nor jsonschema before its first stage,
-    ~0.1 s). The semantic checks run every time; a memo that is missing, not JSON or not
-    an object, or a document they refuse, is parsed from the text again (so an error
-    names its ``file:line:col``) and the memo rewritten. A document that JSON cannot
-    carry exactly (a YAML date, an integer key) is not remembered."""
-    digest = sha256_hex([__version__, schema_digest(CONFIG_SCHEMA), source.kind, source.text])
+    ``.localci/cache/configs/<digest>``, so a later run of the same text skips the
+    YAML/TOML parser and the schema pass (and imports neither PyYAML nor jsonschema
+    before its first stage, ~0.1 s). The digest covers localci's version, the schema,
+    the embedded default (whose stages a policy-only file takes), the kind and the text.
+    The semantic checks run every time; a memo that is missing, not JSON or not an
+    object, or a document they refuse, is parsed from the text again (so an error names
+    its ``file:line:col``) and the memo rewritten. A document that JSON cannot carry
+    exactly (a YAML date, an integer key) is not remembered."""
+    digest = sha256_hex(
+        [__version__, schema_digest(CONFIG_SCHEMA), DEFAULT_CONFIG_YAML, source.kind, source.text]
+    )
     memo = store.base / "cache" / "configs" / digest
-    document = _remembered(memo)
-    if document is not None:
+    document = read_memo(memo)
+    if isinstance(document, dict):
         with contextlib.suppress(ConfigError):  # parsed again below, with positions
             return config_from_document(document, source)
     config = parse_config(source)
-    text = json.dumps(config.document, ensure_ascii=False)
-    if json.loads(text) == config.document:
-        with contextlib.suppress(OSError):  # only a shortcut for the next run
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(memo, text)
+    if json.loads(json.dumps(config.document)) == config.document:
+        write_memo(memo, config.document)
     return config
-
-
-def _remembered(memo: Path) -> dict[str, Any] | None:
-    try:
-        document = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def config_committed(root: Path, commit: str, config: Config, options: RunOptions) -> bool:

@@ -16,7 +16,6 @@ interpreter itself reports.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from localci.errors import UsageError
-from localci.fsutil import atomic_write_json
+from localci.fsutil import read_memo, write_memo
 from localci.proc import capture
 
 __all__ = ["Interpreter", "InterpreterFacts", "probe", "resolve_interpreter"]
@@ -174,16 +173,13 @@ def probe(
     :raises UsageError: when it cannot be run or does not answer.
     """
     key = None if distributions or memo is None else _binary_key(interpreter.executable)
-    if key is not None and memo is not None:
-        known = _remembered(memo / f"{key}.json")
-        if known is not None:
-            return known
+    path = memo / f"{key}.json" if memo is not None and key is not None else None
+    known = _facts(read_memo(path)) if path is not None else None
+    if known is not None:
+        return known
     facts = _ask(interpreter, distributions=distributions)
-    if key is not None and memo is not None:
-        with contextlib.suppress(OSError):  # only a shortcut for the next run
-            memo.mkdir(parents=True, exist_ok=True)
-            answer = {"version": facts.version, "implementation": facts.implementation}
-            atomic_write_json(memo / f"{key}.json", answer)
+    if path is not None:
+        write_memo(path, {"version": facts.version, "implementation": facts.implementation})
     return facts
 
 
@@ -225,12 +221,8 @@ def _binary_key(executable: Path) -> str | None:
     return hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:32]
 
 
-def _remembered(path: Path) -> InterpreterFacts | None:
-    """The facts in a memo file, or ``None`` when it is missing or not as written."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _facts(data: Any) -> InterpreterFacts | None:
+    """The facts a memo holds, or ``None`` when it is not as :func:`probe` writes it."""
     if not isinstance(data, dict) or set(data) != {"version", "implementation"}:
         return None
     if not all(isinstance(v, str) and v for v in data.values()):

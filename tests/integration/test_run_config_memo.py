@@ -111,3 +111,19 @@ def test_a_memo_not_as_written_is_parsed_again_and_rewritten(
     assert again.code == 0, again.err
     assert [s["name"] for s in json.loads(again.out)["stages"]] == ["ok"]
     assert json.loads(path.read_text()) == {"stages": [{"name": "ok", "run": ["true"]}]}
+
+
+def test_a_policy_only_file_is_remembered_per_embedded_default(
+    make_repo: Callable[..., Path], cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file without `stages:` takes the embedded default's: another localci build with
+    another default must not re-use the document this one made."""
+    from localci.config.defaults import DEFAULT_CONFIG_YAML
+
+    repo = make_repo({".localci.yml": "retention_days: 7\n"})
+    assert cli("run", "--no-cache", "--stage", "lint", cwd=repo).code in (0, 1)
+    assert len(_markers(repo)) == 1
+    another = DEFAULT_CONFIG_YAML + "# another\n"
+    monkeypatch.setattr("localci.run.configs.DEFAULT_CONFIG_YAML", another)
+    assert cli("run", "--no-cache", "--stage", "lint", cwd=repo).code in (0, 1)
+    assert len(_markers(repo)) == 2

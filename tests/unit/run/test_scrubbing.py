@@ -3,14 +3,15 @@ scrubbed copy is used only for the very result it was made from."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
 from localci.redact import MASK, Redactor
 from localci.result.model import StageResult
 from localci.run.scrubbing import Scrubber, scrubbed
 
 SECRET = "ghp_" + "Q" * 36
-WORKSPACE = "/tmp/localci-x/checkout/"  # a path to be masked, never used
 
 
 def _result(name: str, reason: str) -> StageResult:
@@ -24,13 +25,14 @@ def _result(name: str, reason: str) -> StageResult:
     )
 
 
-def _redactor() -> Redactor:
-    return Redactor(env={}, paths={WORKSPACE: ""})
+def _redactor(workspace: Path | None = None) -> Redactor:
+    """Masks the secret, and makes paths under ``workspace`` relative to it."""
+    return Redactor(env={}, paths={f"{workspace}{os.sep}": ""} if workspace else {})
 
 
-def test_a_result_is_scrubbed_when_the_work_runs_and_that_copy_is_used() -> None:
-    scrubber = Scrubber(_redactor())
-    first = _result("a", f"failed in {WORKSPACE}src/x.py")
+def test_a_result_is_scrubbed_when_the_work_runs_and_that_copy_is_used(tmp_path: Path) -> None:
+    scrubber = Scrubber(_redactor(tmp_path))
+    first = _result("a", f"failed in {tmp_path}{os.sep}src/x.py")
     assert scrubber.finished(first) is first
     scrubber.work()
     (out,) = scrubber.results([first])
