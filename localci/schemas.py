@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,9 @@ __all__ = [
     "SPOOL_SCHEMA",
     "iter_errors",
     "load_schema",
+    "result_errors",
     "schema_errors",
+    "stage_errors",
 ]
 
 CONFIG_SCHEMA = "config.v1.schema.json"
@@ -73,8 +75,10 @@ def schema_digest(name: str) -> str:
 
 def preload(name: str) -> None:
     """Build the validator of schema ``name`` now (about 0.1 s, once per process), so a
-    later check does not pay for it: a run does this on a thread while its stages run."""
+    later check does not pay for it: a run does this while its first stage runs."""
     _validator(name).is_valid({})
+    if name == RESULT_SCHEMA:
+        _shell_validator().is_valid({})
 
 
 def iter_errors(name: str, instance: Any) -> Iterator[ValidationError]:
@@ -84,6 +88,55 @@ def iter_errors(name: str, instance: Any) -> Iterator[ValidationError]:
     if name == RESULT_SCHEMA:
         instance = condensed_result(instance)
     yield from sorted(_validator(name).iter_errors(instance), key=relevance)
+
+
+def stage_errors(stage: Any) -> list[str]:
+    """Human-readable errors of one stage document (``$`` is the stage) against the result
+    schema's ``$defs/stage``, its inventory condensed as :func:`condensed_result` does;
+    empty if valid. A run checks each stage's document as the next stage process runs,
+    so :func:`result_errors` need not check it again at the end."""
+    from jsonschema.exceptions import relevance
+
+    found = _stage_validator().iter_errors(condensed_result({"stages": [stage]})["stages"][0])
+    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in sorted(found, key=relevance)]
+
+
+def result_errors(doc: Any, *, checked: Collection[int] = ()) -> list[str]:
+    """:func:`schema_errors` of a result document, less the stages at the indices
+    ``checked``, which passed :func:`stage_errors` exactly as they are in ``doc``.
+
+    The rest is checked against the result schema with ``$defs/stage`` accepting any
+    value, and every other stage against ``$defs/stage``: the same verdict as the whole
+    schema, because ``$defs/stage`` is referenced only by the items of ``stages`` (a test
+    keeps it so).
+    """
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    if not checked or not isinstance(stages, list):
+        return schema_errors(RESULT_SCHEMA, doc)
+    from jsonschema.exceptions import relevance
+
+    found = sorted(_shell_validator().iter_errors(doc), key=relevance)
+    errors = [f"{_json_path(e.absolute_path)}: {e.message}" for e in found]
+    for index, stage in enumerate(stages):
+        if index not in checked:
+            errors += [f"$.stages[{index}]{e[1:]}" for e in stage_errors(stage)]
+    return errors
+
+
+@functools.cache
+def _stage_validator() -> Validator:
+    """``$defs/stage`` of the result schema, its references resolved in the whole schema."""
+    return _validator(RESULT_SCHEMA).evolve(schema=load_schema(RESULT_SCHEMA)["$defs"]["stage"])
+
+
+@functools.cache
+def _shell_validator() -> Validator:
+    """The result schema with ``$defs/stage`` accepting any value."""
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema(RESULT_SCHEMA)
+    shell = {**schema, "$defs": {**schema["$defs"], "stage": True}}
+    return Draft202012Validator(shell, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def inventory_schemas() -> dict[str, Mapping[str, Any]]:

@@ -67,11 +67,8 @@ def run_command(request: RunRequest, reporter: Reporter) -> RunReport:
 
     :raises LocalciError: from the run or signing (configuration, git, Sigstore).
     """
-    from localci.git import repo_root
-    from localci.result.store import Store
     from localci.run.pipeline import execute
 
-    Store(repo_root(request.run.cwd)).refuse_tracked()
     outcome = execute(request.run, reporter)
     signed = None
     if request.signing is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,7 @@ from localci.fsutil import atomic_write_bytes, atomic_write_text, load_json
 from localci.result.codec import result_from_dict, result_to_dict
 from localci.result.digest import canonical_json
 from localci.result.model import Result
-from localci.schemas import RESULT_SCHEMA, schema_errors
+from localci.schemas import RESULT_SCHEMA, result_errors, schema_errors
 
 __all__ = [
     "Store",
@@ -168,8 +169,12 @@ class Store:
         """Every bundle that belongs to the result for ``sha``."""
         return (self.bundle_path(sha), self.test_result_bundle_path(sha))
 
-    def write_result(self, result: Result, *, run_dir: Path | None = None) -> dict[str, Any]:
+    def write_result(
+        self, result: Result, *, run_dir: Path | None = None, checked: Collection[int] = ()
+    ) -> dict[str, Any]:
         """Validate ``result`` and write it to ``results/<sha>.json`` (and the run folder).
+        ``checked``: indices of stages whose documents already passed the schema
+        (:func:`~localci.schemas.result_errors`).
 
         Both hold the RFC 8785 canonical bytes (made once), so ``results/<sha>.json``'s
         sha256 is the digest a signature's subject names and `sigstore verify` accepts the
@@ -179,7 +184,7 @@ class Store:
         :raises InternalError: when the document does not match its schema (a bug).
         """
         doc = result_to_dict(result)
-        errors = schema_errors(RESULT_SCHEMA, doc)
+        errors = result_errors(doc, checked=checked)
         if errors:
             raise InternalError("localci built an invalid result:\n" + "\n".join(errors[:5]))
         self.ensure()

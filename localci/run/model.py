@@ -110,7 +110,9 @@ class Plan:
 class Ran:
     """Step 4's output: the stage results, when they ran (UTC RFC 3339, seconds), and
     ``stopped``: why the run stopped stages early (``--fail-fast``), ``""`` when it did
-    not; such a run is no full verdict on the tree and is never cached."""
+    not; such a run is no full verdict on the tree and is never cached. ``checked``
+    holds the indices of ``stages`` whose documents already passed the result schema
+    (:func:`localci.schemas.stage_errors`)."""
 
     run_id: str
     run_dir: Path
@@ -118,3 +120,4 @@ class Ran:
     duration: float
     stages: tuple[StageResult, ...]
     stopped: str = ""
+    checked: frozenset[int] = frozenset()

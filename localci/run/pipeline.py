@@ -19,6 +19,7 @@ import platform
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from localci import __version__
@@ -40,7 +41,7 @@ from localci.run.reuse import Checkout
 from localci.run.schedule import Cancellation, conclude, partial_notes, schedule, select_stages
 from localci.run.scrubbing import Scrubber
 from localci.run.shard.runner import stage_runner
-from localci.run.stage import StageContext, warm_up_in_background
+from localci.run.stage import StageContext, warm_up
 from localci.run.workspace import influential_ignored, workspace
 
 __all__ = [
@@ -80,16 +81,18 @@ def execute(options: RunOptions, reporter: Reporter) -> RunOutcome:
 
 
 def locate(options: RunOptions, reporter: Reporter) -> Target:
-    """Step 1: the repository and the commit under test.
+    """Step 1: the repository, the commit under test and the store (refused when git
+    tracks anything in it: :meth:`Store.refuse_tracked`).
 
     :raises GitError: outside a repository; :raises UsageError: ``--in-place`` with
-        another commit than ``HEAD``.
+        another commit than ``HEAD``, or a tracked ``.localci/``.
     """
     root = gitrepo.repo_root(options.cwd)
+    store = Store(root)
+    store.refuse_tracked()
     commit = gitrepo.resolve_commit(root, options.rev)
     if options.in_place and commit != gitrepo.resolve_commit(root, "HEAD"):
         raise UsageError("--in-place tests the work tree, so it cannot test another commit")
-    store = Store(root)
     store.ensure()
     return Target(options=options, reporter=reporter, root=root, commit=commit, store=store)
 
@@ -207,7 +210,8 @@ def run_stages(plan: Plan) -> Ran:
     """Step 4: a workspace for the commit, and every planned stage run in it; a stage
     that changes tracked files there is made an ``error`` (:class:`TreeGuard`). Every
     result is scrubbed (:class:`Scrubber`: secrets and local paths masked), each as the
-    next stage process runs where there is one.
+    next stage process runs where there is one; the first stage process to start also
+    loads what judging and recording need meanwhile (:func:`warm_up`).
 
     :raises Interrupted: on Ctrl-C, after every stage process was stopped.
     """
@@ -224,7 +228,7 @@ def run_stages(plan: Plan) -> Ran:
         cancel = Cancellation()
         ctx = _stage_context(plan, checkout, stages, run_dir, cancel)
         scrubber = Scrubber(ctx.redactor)
-        ctx = replace(ctx, on_started=scrubber.work)
+        ctx = replace(ctx, on_started=partial(_on_started, scrubber))
         guard = TreeGuard(where)
         runner = stage_runner(
             plan.config.document,
@@ -236,7 +240,6 @@ def run_stages(plan: Plan) -> Ran:
             scheduler=options.scheduler,
             shards=options.shards,
         )
-        warm_up_in_background()
         with runner as run_one:
             results = schedule(
                 stages,
@@ -256,7 +259,15 @@ def run_stages(plan: Plan) -> Ran:
         duration=round(time.monotonic() - t0, 3),
         stages=results,
         stopped=cancel.reason,
+        checked=scrubber.checked(results),
     )
+
+
+def _on_started(scrubber: Scrubber) -> None:
+    """What a stage's thread does once its process runs: the first loads what judging
+    and recording need, each scrubs and checks the results finished before."""
+    warm_up()
+    scrubber.work()
 
 
 def _stage_context(
@@ -335,7 +346,7 @@ def record(plan: Plan, ran: Ran) -> RunOutcome:
         stages=ran.stages,
         workspace=_workspace_info(plan),
     )
-    doc = target.store.write_result(result, run_dir=ran.run_dir)
+    doc = target.store.write_result(result, run_dir=ran.run_dir, checked=ran.checked)
     record_flaky(target.store.base, flaky_ids(result), commit=target.commit, now=result.finished_at)
     if plan.key is not None:
         cache.store(target.root, plan.key, result, doc, stopped=bool(ran.stopped))

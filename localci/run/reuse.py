@@ -37,7 +37,7 @@ from pathlib import Path
 from localci import git as gitrepo
 from localci.errors import LocalciError
 
-__all__ = ["Checkout", "kept_checkout"]
+__all__ = ["Checkout", "kept_checkout", "kept_path"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +56,7 @@ def kept_checkout(root: Path, commit: str, parent: Path) -> Iterator[Checkout | 
         yield None
         return
     _prune(home)
-    slot = home / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    slot = home / _slot_name(root)
     slot.mkdir(mode=0o700, exist_ok=True)
     with _locked(slot / "lock") as held:
         if not held:
@@ -65,6 +65,16 @@ def kept_checkout(root: Path, commit: str, parent: Path) -> Iterator[Checkout | 
         os.utime(slot / "lock")  # last used: see _prune
         checkout = _reset(root, commit, slot)
         yield checkout
+
+
+def kept_path(root: Path, parent: Path) -> Path:
+    """Where the kept checkout of ``root`` under ``parent`` is, whether or not it exists:
+    ``<parent>/localci-<uid>/<slot>/<repository name>``."""
+    return parent / f"localci-{os.getuid()}" / _slot_name(root) / root.name
+
+
+def _slot_name(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
 
 
 UNUSED_DAYS = 14

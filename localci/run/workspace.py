@@ -18,7 +18,7 @@ from pathlib import Path
 
 from localci import git as gitrepo
 from localci.errors import LocalciError, UsageError
-from localci.run.reuse import Checkout, kept_checkout
+from localci.run.reuse import Checkout, kept_checkout, kept_path
 from localci.run.worktrees import claim, prune_stale
 
 __all__ = ["influential_ignored", "workspace"]
@@ -34,8 +34,9 @@ def workspace(root: Path, commit: str, in_place: bool) -> Iterator[Checkout]:
     if in_place:
         yield Checkout(path=root)
         return
-    parent = _worktree_parent(root, commit) or tempfile.gettempdir()
-    if os.environ.get("LOCALCI_FRESH_WORKTREE") != "1":
+    keep = os.environ.get("LOCALCI_FRESH_WORKTREE") != "1"
+    parent = _worktree_parent(root, commit, keep=keep) or tempfile.gettempdir()
+    if keep:
         with kept_checkout(root, commit, Path(parent)) as kept:
             if kept is not None:
                 yield kept
@@ -56,11 +57,13 @@ _SHM_HEADROOM = 4
 """tmpfs is used only when it has this many times the tree's size free (it is memory)."""
 
 
-def _worktree_parent(root: Path, commit: str) -> str | None:
-    """Where the temporary worktree goes: ``LOCALCI_WORKTREE_DIR`` when set; else
-    ``/dev/shm`` (tmpfs) when it is writable and has ample room for the commit's tree,
-    because writing thousands of small files to memory is many times faster than to
-    disk; else the system temporary directory (``None``)."""
+def _worktree_parent(root: Path, commit: str, *, keep: bool) -> str | None:
+    """Where the checkout goes: ``LOCALCI_WORKTREE_DIR`` when set; else ``/dev/shm``
+    (tmpfs) when it is writable and either already holds the repository's kept checkout
+    (with ``keep``: its files and bytecode are there, and measuring the commit's tree
+    would cost a ``git ls-tree`` of the whole tree) or has ample room for the commit's
+    tree, because writing thousands of small files to memory is many times faster than
+    to disk; else the system temporary directory (``None``)."""
     explicit = os.environ.get("LOCALCI_WORKTREE_DIR")
     if explicit:
         if not os.path.isdir(explicit) or not os.access(explicit, os.W_OK | os.X_OK):
@@ -71,6 +74,8 @@ def _worktree_parent(root: Path, commit: str) -> str | None:
         return explicit
     if not (_SHM.is_dir() and os.access(_SHM, os.W_OK)):
         return None
+    if keep and (kept_path(root, _SHM) / ".git").is_dir():
+        return str(_SHM)
     try:
         tree_bytes = gitrepo.tree_size(root, commit)
         free = shutil.disk_usage(_SHM).free

@@ -97,13 +97,21 @@ def _kill_strays(holder: Path) -> None:
                     os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
 
 
+def _may_have_worktrees(root: Path) -> bool:
+    """False only when ``root/.git`` is a folder without ``worktrees/``, where git keeps
+    the record of every linked worktree: then ``git worktree list`` has none to name. A
+    ``.git`` file (``root`` is itself a linked worktree, or a submodule) asks git."""
+    dotgit = root / ".git"
+    return not dotgit.is_dir() or (dotgit / "worktrees").exists()
+
+
 def prune_stale(root: Path, parents: Iterable[str | None] = ()) -> list[Path]:
     """Remove ``root``'s marked worktrees whose owner process is gone; the holders
     removed. ``parents`` are further folders to scan for orphaned holders that git no
     longer lists (``None``: the system temporary folder). Never raises."""
     resolved = str(root.resolve())
     removed: list[Path] = []
-    for path in gitrepo.list_worktrees(root):
+    for path in gitrepo.list_worktrees(root) if _may_have_worktrees(root) else ():
         holder = path.parent
         if _stale(holder, resolved):
             _kill_strays(holder)

@@ -7,6 +7,7 @@ import pytest
 
 from localci.errors import ReportError
 from localci.reports import ReportData
+from localci.reports._base import positive
 from localci.reports.coverage_json import CoverageJsonParser
 from localci.result.model import Finding
 
@@ -117,3 +118,28 @@ def test_more_covered_than_statements_is_refused(
     expected = f"is inconsistent: it counts {statements + 1} covered lines out of {statements}"
     with pytest.raises(ReportError, match=expected):
         parse(bad, coverage_project)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        (412, 412),
+        (0, None),  # "the whole file" in some tools: dropped, never invented
+        (-3, None),
+        (True, None),  # JSON true is no line number
+        (False, None),
+        (7.0, 7),
+        (7.5, None),
+        (0.0, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("7", None),
+        (None, None),
+        ([7], None),
+    ],
+)
+def test_a_position_is_a_whole_number_from_one(value: object, expected: int | None) -> None:
+    found = positive(value)
+    assert found == expected
+    assert found is None or type(found) is int
