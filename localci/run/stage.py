@@ -19,7 +19,6 @@ The rules, by kind:
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 import sys
@@ -135,13 +134,19 @@ def stage_argv(stage: StageConfig, ctx: StageContext) -> list[str]:
     return [expand(a, ctx) for a in stage.run]
 
 
-@functools.cache
+_WARM = threading.Lock()
+
+
 def warm_up() -> None:
     """Load what judging the stages' reports and recording the result need (the report
-    parsers, pytest's layer and the exit-code table, the result schema's validator),
-    once per process; about 0.15 s. A run calls it on its first stage's thread once that
+    parsers, pytest's layer and the exit-code table, the result schema's validators),
+    once per process; about 0.15 s. A run calls it on every stage's thread once that
     stage's process has started (``on_started``), so it neither delays a process start
-    nor runs after a stage; what it has not loaded yet loads on demand."""
+    nor runs after a stage; the first call does the work and any other returns at once
+    (two stages starting together do not both load, nor does one wait for the other).
+    What it has not loaded yet loads on demand."""
+    if not _WARM.acquire(blocking=False):  # held for good by the first caller
+        return
     with contextlib.suppress(Exception):  # only a head start: it all loads on demand too
         import localci.reports
         import localci.reports.exits
