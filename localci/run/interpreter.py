@@ -21,7 +21,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -160,7 +161,11 @@ def _label(value: str, root: Path, env: Mapping[str, str]) -> str:
 
 
 def probe(
-    interpreter: Interpreter, *, distributions: bool = False, memo: Path | None = None
+    interpreter: Interpreter,
+    *,
+    distributions: bool = False,
+    memo: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> InterpreterFacts:
     """Ask the interpreter for its version (and installed distributions).
 
@@ -168,7 +173,9 @@ def probe(
     identity of the executable's resolved file (device, inode, size, mtime and ctime in
     ns), so a later run with the same binary does not start it (~0.05 s). A script (a
     pyenv shim, whose answer depends on the folder and the environment) is never
-    remembered, and the distributions are always asked for afresh.
+    remembered, and the distributions are always asked for afresh (~0.1 s and more).
+    ``meanwhile`` is called on this thread while the interpreter answers (when it is
+    asked at all); what it raises is raised here, after the answer came.
 
     :raises UsageError: when it cannot be run or does not answer.
     """
@@ -177,7 +184,15 @@ def probe(
     known = _facts(read_memo(path)) if path is not None else None
     if known is not None:
         return known
-    facts = _ask(interpreter, distributions=distributions)
+    if meanwhile is None:
+        facts = _ask(interpreter, distributions=distributions)
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="localci-probe") as pool:
+            asked = pool.submit(_ask, interpreter, distributions=distributions)
+            try:
+                meanwhile()
+            finally:
+                facts = asked.result()
     if path is not None:
         write_memo(path, {"version": facts.version, "implementation": facts.implementation})
     return facts

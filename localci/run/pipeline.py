@@ -43,6 +43,7 @@ from localci.run.scrubbing import Scrubber
 from localci.run.shard.runner import stage_runner
 from localci.run.stage import StageContext, warm_up
 from localci.run.workspace import influential_ignored, workspace
+from localci.schemas import RESULT_SCHEMA, preload
 
 __all__ = [
     "Plan",
@@ -108,7 +109,7 @@ def prepare(target: Target) -> Plan:
     options, say = target.options, target.reporter.notice
     config = load_run_config(target, options)
     sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
-    stages, partial = select_stages(config, options.only, options.skip)
+    stages, subset = select_stages(config, options.only, options.skip)
     for note in partial_notes(config, stages, options.only):
         say(note)
     facts = gitrepo.collect_facts(
@@ -120,10 +121,13 @@ def prepare(target: Target) -> Plan:
             f"no project interpreter (--python, `python:`, VIRTUAL_ENV, .venv/): the stages "
             f"run with localci's own Python ({python.label})"
         )
-    wants_key = options.use_cache and config.cache_enabled and not partial
+    wants_key = options.use_cache and config.cache_enabled and not subset
     wants_key = wants_key and not options.in_place
-    python_facts = probe(
-        python, distributions=wants_key, memo=target.store.base / "cache" / "interpreters"
+    python_facts = probe(  # the distributions take the interpreter ~0.1 s: meanwhile,
+        python,  # what a cache hit's check needs loads here (a miss needs it later too)
+        distributions=wants_key,
+        memo=target.store.base / "cache" / "interpreters",
+        meanwhile=partial(preload, RESULT_SCHEMA) if wants_key else None,
     )
     key = (
         _cache_key(facts, config, python, python_facts, target.reporter, options.rerun_failures)
@@ -135,7 +139,7 @@ def prepare(target: Target) -> Plan:
         target=target,
         config=config,
         stages=stages,
-        partial=partial,
+        partial=subset,
         facts=facts,
         key=key,
         python=python,

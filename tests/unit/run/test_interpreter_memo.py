@@ -8,6 +8,8 @@ import json
 import os
 import platform
 import sys
+import threading
+import time
 import venv
 from pathlib import Path
 
@@ -113,3 +115,59 @@ def test_an_unwritable_memo_folder_only_costs_the_probe(
     blocked.write_text("not a folder")
     facts = probe(_interp(copied_python), memo=blocked / "memo")
     assert facts.version == platform.python_version()
+
+
+def _gated_shim(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A shim that says it started, then answers only once ``go`` exists (it gives up,
+    answering nothing, after about 10 s): (shim, started, go)."""
+    started, go = tmp_path / "started", tmp_path / "go"
+    shim = tmp_path / "gated-python"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f': > "{started}"\n'
+        "i=0\n"
+        f'while [ ! -e "{go}" ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 1; sleep 0.01; done\n'
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    shim.chmod(0o755)
+    return shim, started, go
+
+
+def test_meanwhile_runs_on_this_thread_while_the_interpreter_is_asked(tmp_path: Path) -> None:
+    shim, started, go = _gated_shim(tmp_path)
+    seen: list[int] = []
+
+    def meanwhile() -> None:
+        for _ in range(1000):  # the interpreter is running: it said so
+            if started.exists():
+                break
+            time.sleep(0.01)
+        assert started.exists()
+        seen.append(threading.get_ident())
+        go.touch()  # only now may it answer: the probe cannot have returned before
+
+    facts = probe(_interp(shim), distributions=True, meanwhile=meanwhile)
+    assert facts.version == platform.python_version()
+    assert facts.distributions  # asked afresh, with the distributions
+    assert seen == [threading.get_ident()]
+
+
+def test_meanwhile_is_not_called_when_nothing_is_asked(copied_python: Path, tmp_path: Path) -> None:
+    memo = tmp_path / "memo"
+    probe(_interp(copied_python), memo=memo)
+    called: list[bool] = []
+    again = probe(_interp(copied_python), memo=memo, meanwhile=lambda: called.append(True))
+    assert again.version == platform.python_version()
+    assert called == []  # the memo answered: no process to overlap with
+
+
+def test_what_meanwhile_raises_comes_after_the_answer(tmp_path: Path) -> None:
+    shim, started, go = _gated_shim(tmp_path)
+
+    def meanwhile() -> None:
+        go.touch()
+        raise RuntimeError("meanwhile failed")
+
+    with pytest.raises(RuntimeError, match="meanwhile failed"):
+        probe(_interp(shim), distributions=True, meanwhile=meanwhile)
+    assert started.exists()
