@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +75,8 @@ def schema_digest(name: str) -> str:
 
 def preload(name: str) -> None:
     """Build the validator of schema ``name`` now (about 0.1 s, once per process), so a
-    later check does not pay for it: a run does this while its first stage runs."""
+    later check does not pay for it: a run does this while its first stage runs, or
+    while the project's interpreter lists its distributions for the cache key."""
     _validator(name).is_valid({})
     if name == RESULT_SCHEMA:
         _shell_validator().is_valid({})
@@ -98,7 +99,7 @@ def stage_errors(stage: Any) -> list[str]:
     from jsonschema.exceptions import relevance
 
     found = _stage_validator().iter_errors(condensed_result({"stages": [stage]})["stages"][0])
-    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in sorted(found, key=relevance)]
+    return _described(sorted(found, key=relevance))
 
 
 def result_errors(doc: Any, *, checked: Collection[int] = ()) -> list[str]:
@@ -115,8 +116,7 @@ def result_errors(doc: Any, *, checked: Collection[int] = ()) -> list[str]:
         return schema_errors(RESULT_SCHEMA, doc)
     from jsonschema.exceptions import relevance
 
-    found = sorted(_shell_validator().iter_errors(doc), key=relevance)
-    errors = [f"{_json_path(e.absolute_path)}: {e.message}" for e in found]
+    errors = _described(sorted(_shell_validator().iter_errors(doc), key=relevance))
     for index, stage in enumerate(stages):
         if index not in checked:
             errors += [f"$.stages[{index}]{e[1:]}" for e in stage_errors(stage)]
@@ -183,7 +183,11 @@ def _one_per_value(entries: Any, limit: int) -> Any:
 
 def schema_errors(name: str, instance: Any) -> list[str]:
     """Human-readable errors (``$.stages[0].kind: 'x' is not one of [...]``); empty if valid."""
-    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in iter_errors(name, instance)]
+    return _described(iter_errors(name, instance))
+
+
+def _described(errors: Iterable[ValidationError]) -> list[str]:
+    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
 
 
 def _json_path(parts: Any) -> str:
