@@ -48,8 +48,8 @@ class Scrubber:
         self._redactor = redactor
         self._lock = threading.Lock()
         self._queue: list[StageResult] = []
-        self._done: dict[str, tuple[StageResult, StageResult]] = {}
-        self._valid: list[StageResult] = []  # scrubbed results whose document passed
+        # stage name -> (the result worked on, its scrubbed copy, whether that passed)
+        self._done: dict[str, tuple[StageResult, StageResult, bool]] = {}
 
     def finished(self, result: StageResult) -> StageResult:
         """Queue ``result`` (returned as it is, for use as a scheduler's check)."""
@@ -67,9 +67,7 @@ class Scrubber:
             clean = scrubbed(result, self._redactor)
             valid = not stage_errors(stage_to_dict(clean))
             with self._lock:
-                self._done[result.name] = (result, clean)
-                if valid:
-                    self._valid.append(clean)
+                self._done[result.name] = (result, clean, valid)
 
     def results(self, results: Sequence[StageResult]) -> tuple[StageResult, ...]:
         """``results`` scrubbed: the work already done where it was done on that very
@@ -88,5 +86,9 @@ class Scrubber:
         """The indices of ``results`` (as :meth:`results` returned them) whose document
         passed :func:`~localci.schemas.stage_errors` while a stage process ran."""
         with self._lock:
-            valid = list(self._valid)
-        return frozenset(i for i, r in enumerate(results) if any(r is v for v in valid))
+            done = dict(self._done)
+        return frozenset(
+            i
+            for i, r in enumerate(results)
+            if (earlier := done.get(r.name)) is not None and earlier[1] is r and earlier[2]
+        )
