@@ -76,10 +76,13 @@ def schema_digest(name: str) -> str:
 def preload(name: str) -> None:
     """Build the validator of schema ``name`` now (about 0.1 s, once per process), so a
     later check does not pay for it: a run does this while its first stage runs, or
-    while the project's interpreter lists its distributions for the cache key."""
-    _validator(name).is_valid({})
+    while the project's interpreter lists its distributions for the cache key. For the
+    result schema, these are the two :func:`result_errors` uses."""
     if name == RESULT_SCHEMA:
         _shell_validator().is_valid({})
+        _stage_validator().is_valid({})
+    else:
+        _validator(name).is_valid({})
 
 
 def iter_errors(name: str, instance: Any) -> Iterator[ValidationError]:
@@ -107,12 +110,12 @@ def result_errors(doc: Any, *, checked: Collection[int] = ()) -> list[str]:
     ``checked``, which passed :func:`stage_errors` exactly as they are in ``doc``.
 
     The rest is checked against the result schema with ``$defs/stage`` accepting any
-    value, and every other stage against ``$defs/stage``: the same verdict as the whole
-    schema, because ``$defs/stage`` is referenced only by the items of ``stages`` (a test
-    keeps it so).
+    value, and every other stage against ``$defs/stage``: the same errors as the whole
+    schema (in another order), because ``$defs/stage`` is referenced only by the items of
+    ``stages`` (a test keeps it so).
     """
     stages = doc.get("stages") if isinstance(doc, dict) else None
-    if not checked or not isinstance(stages, list):
+    if not isinstance(stages, list):
         return schema_errors(RESULT_SCHEMA, doc)
     from jsonschema.exceptions import relevance
 
@@ -125,8 +128,33 @@ def result_errors(doc: Any, *, checked: Collection[int] = ()) -> list[str]:
 
 @functools.cache
 def _stage_validator() -> Validator:
-    """``$defs/stage`` of the result schema, its references resolved in the whole schema."""
-    return _validator(RESULT_SCHEMA).evolve(schema=load_schema(RESULT_SCHEMA)["$defs"]["stage"])
+    """``$defs/stage`` of the result schema with its references to ``$defs`` written out
+    in place (:func:`_inlined`): the same verdict and messages, and about 40 % less time
+    than following each ``$ref`` (jsonschema resolves one per finding and per metric)."""
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema(RESULT_SCHEMA)
+    defs = schema["$defs"]
+    stage = {**_inlined(defs["stage"], defs, ("stage",)), "$defs": defs}
+    return Draft202012Validator(stage, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _inlined(node: Any, defs: Mapping[str, Any], within: tuple[str, ...]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/<name>"}`` that has no other keyword
+    replaced by that definition (itself inlined); a reference back into a definition it
+    sits in (``within``) stays a reference, resolved through the ``$defs`` kept beside.
+    Without ``$id``, ``$anchor`` or ``$dynamicRef`` in the schema (a test keeps it so),
+    JSON Schema 2020-12 gives the same result either way."""
+    if isinstance(node, list):
+        return [_inlined(item, defs, within) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if len(node) == 1 and isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if name in defs and name not in within:
+            return _inlined(defs[name], defs, (*within, name))
+    return {key: _inlined(value, defs, within) for key, value in node.items()}
 
 
 @functools.cache

@@ -33,7 +33,7 @@ from localci.fsutil import atomic_write_bytes, atomic_write_text, load_json
 from localci.result.codec import result_from_dict, result_to_dict
 from localci.result.digest import canonical_json
 from localci.result.model import Result
-from localci.schemas import RESULT_SCHEMA, result_errors, schema_errors
+from localci.schemas import result_errors
 
 __all__ = [
     "Store",
@@ -62,7 +62,7 @@ def validate_result_doc(doc: Any, *, source: str) -> Result:
 
     :raises UsageError: naming ``source`` and the first few schema errors.
     """
-    errors = schema_errors(RESULT_SCHEMA, doc)
+    errors = result_errors(doc)
     if errors:
         raise UsageError(f"{source} is not a valid localci result:\n" + "\n".join(errors[:5]))
     return result_from_dict(doc)

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from localci.errors import UsageError
 from localci.fsutil import read_memo, write_memo
 from localci.proc import capture
+from localci.run import sitememo
 
 __all__ = ["Interpreter", "InterpreterFacts", "probe", "resolve_interpreter"]
 
@@ -37,9 +38,11 @@ Source = Literal["--python", "config", "VIRTUAL_ENV", ".venv", "localci"]
 
 _PROBE = (
     "import json, platform, sys\n"
+    f"{sitememo.LOOK}"
     "out = {'version': platform.python_version(), 'implementation': sys.implementation.name}\n"
     "if '--distributions' in sys.argv:\n"
     "    from importlib import metadata\n"
+    "    out['looked'] = _look()\n"
     "    names = set()\n"
     "    for d in metadata.distributions():\n"
     "        m = d.metadata\n"
@@ -169,36 +172,66 @@ def probe(
 ) -> InterpreterFacts:
     """Ask the interpreter for its version (and installed distributions).
 
-    ``memo`` is a folder where the version is remembered (``<key>.json``), keyed by the
-    identity of the executable's resolved file (device, inode, size, mtime and ctime in
-    ns), so a later run with the same binary does not start it (~0.05 s). A script (a
-    pyenv shim, whose answer depends on the folder and the environment) is never
-    remembered, and the distributions are always asked for afresh (~0.1 s and more).
+    ``memo`` is a folder where the answer is remembered, keyed by the identity of the
+    executable's resolved file (device, inode, size, mtime and ctime in ns), so a later
+    run with the same binary does not start it: the version alone (``<key>.json``, ~0.05
+    s spared), or the distributions too while every file that decides them is unchanged
+    (:mod:`localci.run.sitememo`, ~0.1 s and more spared). A script (a pyenv shim, whose
+    answer depends on the folder and the environment) is never remembered.
     ``meanwhile`` is called on this thread while the interpreter answers (when it is
     asked at all); what it raises is raised here, after the answer came.
 
     :raises UsageError: when it cannot be run or does not answer.
     """
-    key = None if distributions or memo is None else _binary_key(interpreter.executable)
-    path = memo / f"{key}.json" if memo is not None and key is not None else None
-    known = _facts(read_memo(path)) if path is not None else None
-    if known is not None:
-        return known
+    binary = None if memo is None else _binary_key(interpreter.executable)
+    if memo is not None and binary is not None:
+        known = _recall(memo, interpreter.executable, binary, distributions=distributions)
+        if known is not None:
+            return known
     if meanwhile is None:
-        facts = _ask(interpreter, distributions=distributions)
+        facts, looked = _ask(interpreter, distributions=distributions)
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="localci-probe") as pool:
             asked = pool.submit(_ask, interpreter, distributions=distributions)
             try:
                 meanwhile()
             finally:
-                facts = asked.result()
-    if path is not None:
-        write_memo(path, {"version": facts.version, "implementation": facts.implementation})
+                facts, looked = asked.result()
+    if memo is None or binary is None:
+        return facts
+    if distributions:
+        answer = {
+            "version": facts.version,
+            "implementation": facts.implementation,
+            "distributions": list(facts.distributions),
+        }
+        sitememo.remember(memo, interpreter.executable, binary, answer, looked)
+    else:
+        write_memo(
+            memo / f"{binary}.json",
+            {"version": facts.version, "implementation": facts.implementation},
+        )
     return facts
 
 
-def _ask(interpreter: Interpreter, *, distributions: bool) -> InterpreterFacts:
+def _recall(
+    memo: Path, executable: Path, binary: str, *, distributions: bool
+) -> InterpreterFacts | None:
+    if not distributions:
+        return _facts(read_memo(memo / f"{binary}.json"))
+    known = sitememo.recall(memo, executable, binary)
+    if known is None:
+        return None
+    return InterpreterFacts(
+        version=known["version"],
+        implementation=known["implementation"],
+        distributions=tuple(known["distributions"]),
+    )
+
+
+def _ask(interpreter: Interpreter, *, distributions: bool) -> tuple[InterpreterFacts, Any]:
+    """The interpreter's answer, and what it looked at before listing the distributions
+    (``None`` without them)."""
     argv = [str(interpreter.executable), "-I", "-c", _PROBE]
     if distributions:
         argv.append("--distributions")
@@ -214,11 +247,12 @@ def _ask(interpreter: Interpreter, *, distributions: bool) -> InterpreterFacts:
             f"the project's Python ({interpreter.label}) did not run",
             hint="Check --python, `python:` in the configuration, or the virtual environment.",
         )
-    return InterpreterFacts(
+    facts = InterpreterFacts(
         version=str(data["version"]),
         implementation=str(data["implementation"]),
         distributions=tuple(data.get("distributions", ())),
     )
+    return facts, data.get("looked")
 
 
 def _binary_key(executable: Path) -> str | None:

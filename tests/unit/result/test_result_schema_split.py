@@ -40,6 +40,25 @@ def test_the_stage_definition_is_referenced_only_by_the_items_of_stages() -> Non
     assert schema["properties"]["stages"] == {"type": "array", "items": {"$ref": "#/$defs/stage"}}
 
 
+def _keys(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _keys(value)
+
+
+def test_references_can_be_written_out_in_place() -> None:
+    """The stage check writes each ``$ref`` out in place (``schemas._inlined``): the same
+    verdict only while no subschema sets its own base or anchor."""
+    schema = load_schema(RESULT_SCHEMA)
+    used = set(_keys(schema["$defs"]))
+    assert not used & {"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef"}
+    assert all(ref.startswith("#/$defs/") for _, ref in _refs(schema))
+
+
 def _doc() -> Doc:
     findings = tuple(failed_test(f"tests/test_a.py::test_{i}") for i in range(40))
     doc: Doc = result_to_dict(
@@ -68,6 +87,10 @@ EDITS: dict[str, Edit] = {
     "a stage not an object": lambda d: d["stages"].append("lint"),
     "stage 0 status": lambda d: d["stages"][0].update(status="fine"),
     "stage 0 finding line 0": lambda d: d["stages"][0]["findings"][7].update(line=0),
+    "stage 0 finding severity via a $ref": lambda d: d["stages"][0]["findings"][3].update(
+        severity="fatal"
+    ),
+    "stage 1 started_at via a $ref": lambda d: d["stages"][1].update(started_at="yesterday"),
     "stage 1 coverage over 100": lambda d: d["stages"][1]["metrics"]["coverage"].update(
         percent=120
     ),

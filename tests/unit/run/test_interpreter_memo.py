@@ -1,6 +1,7 @@
 """The interpreter probe's memo: a binary's version is remembered by the identity of its
-file, never for a script, never for the distributions, and never trusted when it is not
-as written. Real interpreters: a ``venv`` with a copied binary, and a shell shim."""
+file, never for a script, never taken for the distributions (those have a memo of their
+own: ``test_distributions_memo.py``), and never trusted when it is not as written.
+Real interpreters: a ``venv`` with a copied binary, and a shell shim."""
 
 from __future__ import annotations
 
@@ -75,7 +76,9 @@ def test_a_script_shim_is_never_remembered(tmp_path: Path) -> None:
     assert _memo_files(memo) == []
 
 
-def test_distributions_are_always_asked_for(copied_python: Path, tmp_path: Path) -> None:
+def test_the_version_memo_does_not_answer_for_the_distributions(
+    copied_python: Path, tmp_path: Path
+) -> None:
     memo = tmp_path / "memo"
     probe(_interp(copied_python), memo=memo)
     (stored,) = _memo_files(memo)

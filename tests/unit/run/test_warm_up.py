@@ -18,8 +18,8 @@ stage._WARM.release()
 stage.warm_up()
 loaded = {"localci.reports", "localci.reports.exits", "localci.reports.pytest_junit"}
 assert loaded <= set(sys.modules)
-from localci.schemas import _shell_validator, _validator
-assert _validator.cache_info().currsize == 1 and _shell_validator.cache_info().currsize == 1
+from localci.schemas import _shell_validator, _stage_validator
+assert _stage_validator.cache_info().currsize == 1 and _shell_validator.cache_info().currsize == 1
 assert stage._WARM.locked()  # held for good: later calls return at once
 print("ok")
 """
