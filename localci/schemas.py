@@ -11,7 +11,6 @@ import functools
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,11 @@ SPOOL_SCHEMA = "spool.v1.schema.json"
 
 
 def _schema_text(name: str) -> str:
+    beside = Path(__file__).parent / "schemas" / name  # an installed wheel, unzipped
+    if beside.is_file():
+        return beside.read_text(encoding="utf-8")
+    from importlib import resources  # a zipped installation
+
     packaged = resources.files("localci").joinpath("schemas").joinpath(name)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")

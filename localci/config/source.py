@@ -7,6 +7,7 @@ found by a best-effort line search. Positions are keyed by the key path
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from collections.abc import Sequence
@@ -19,10 +20,10 @@ from localci.errors import ConfigError
 if TYPE_CHECKING:
     import yaml
 
-if sys.version_info >= (3, 11):
-    import tomllib
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    _TOML = "tomllib"
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    _TOML = "tomli"
 
 __all__ = [
     "KeyPath",
@@ -114,9 +115,10 @@ def _record_positions(
 
 
 def pyproject_table(text: str, display: str) -> Any:
+    toml = importlib.import_module(_TOML)  # on first use: most runs read no pyproject
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        doc = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         raise ConfigError(f"{display}: not valid TOML: {exc}") from None
     return doc.get("tool", {}).get("localci")
 

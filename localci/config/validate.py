@@ -6,7 +6,6 @@ Every message is ``file:line:col: key.path: problem``, with a close match for a 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,6 +69,8 @@ def validate(data: Any, positions: Mapping[KeyPath, Pos], source: ConfigSource) 
 
 
 def suggest(key: str, allowed: Sequence[str]) -> str:
+    import difflib  # only for a name that matches nothing
+
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f"; did you mean `{close[0]}`?"

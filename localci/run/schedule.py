@@ -7,7 +7,6 @@ Ctrl-C and ``--fail-fast`` stop whole process trees.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -70,6 +69,8 @@ def select_stages(
     names = [s.name for s in config.stages]
     for name in (*only, *skip):
         if name not in names:
+            import difflib  # only for a name that matches nothing
+
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             hint = f"Did you mean `{close[0]}`?" if close else f"Stages: {', '.join(names)}."
             raise UsageError(f"no stage is named {name!r}", hint=hint)
