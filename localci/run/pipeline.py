@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -107,6 +108,9 @@ def prepare(target: Target) -> Plan:
         stage names or an interpreter that does not run.
     """
     options, say = target.options, target.reporter.notice
+    # The first platform.platform() runs `uname -p` (~15 ms); the cache key and the
+    # result need it, so a thread asks now, while git and the configuration are read.
+    threading.Thread(target=platform.platform, name="localci-platform").start()
     config = load_run_config(target, options)
     sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
     stages, subset = select_stages(config, options.only, options.skip)

@@ -22,7 +22,9 @@ before it was looked at: a change in the same tick of the file system's clock wo
 leave the stat as it was (git treats such index entries as "racily clean" and checks
 their content, for the same reason). Nor is it for a relative ``sys.path`` entry (it
 depends on the folder the probe ran in), or for an interpreter that is a script (a
-pyenv shim: its answer depends on the folder and the environment).
+pyenv shim: its answer depends on the folder and the environment). What no file shows
+is not seen: a ``sitecustomize`` that builds ``sys.path`` from other environment
+variables, for one (``--no-cache`` runs regardless).
 """
 
 from __future__ import annotations
