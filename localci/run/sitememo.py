@@ -63,7 +63,11 @@ LOOK = (
     "        s = at(entry)\n"
     "        if s is None or not stat.S_ISDIR(s.st_mode):\n"
     "            continue\n"
-    "        for name in sorted(os.listdir(entry)):\n"
+    "        try:\n"
+    "            names = sorted(os.listdir(entry))\n"
+    "        except OSError:\n"
+    "            return None\n"
+    "        for name in names:\n"
     "            if name.endswith(('.dist-info', '.egg-info', '.egg-link', '.pth')):\n"
     "                p = os.path.join(entry, name)\n"
     "                if at(p) is not None and os.path.isdir(p):\n"
@@ -73,7 +77,9 @@ LOOK = (
 )
 """Python the probe runs before it lists the distributions (it defines ``_look()``,
 which returns ``{"at": ns, "paths": [[path, stat or None], ...]}``, or ``None`` when
-the list may not be remembered); the probe adds the answer as ``"looked"``."""
+the list may not be remembered: a relative entry, a folder it cannot list); the probe
+adds the answer as ``"looked"``, or ``None`` for anything ``_look`` raised, so the
+version and the list never depend on it."""
 
 
 def recall(memo: Path, executable: Path, binary: str) -> dict[str, Any] | None:
@@ -106,11 +112,28 @@ def remember(
     paths = looked.get("paths")
     if not isinstance(paths, list) or not paths:
         return
-    newest = max((max(s[3], s[4]) for _, s in paths if isinstance(s, list)), default=0)
+    if not all(_entry(item) for item in paths):
+        return
+    newest = max((max(s[3], s[4]) for _, s in paths if s is not None), default=0)
     if newest > looked["at"] - RACY_NS:
         return
     doc = {"paths": paths, "facts": dict(facts)}
     write_memo(_path(memo, executable, binary), doc)
+
+
+def _entry(item: Any) -> bool:
+    """``[path, [dev, ino, size, mtime_ns, ctime_ns] or None]`` with a path that can be
+    stored (a name that is not UTF-8 reaches Python as surrogates, which cannot)."""
+    if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+        return False
+    path, state = item
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if state is None:
+        return True
+    return isinstance(state, list) and len(state) == 5 and all(type(n) is int for n in state)
 
 
 def _state(path: str) -> list[int] | None:

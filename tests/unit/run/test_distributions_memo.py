@@ -197,6 +197,40 @@ def test_a_memo_not_as_written_is_ignored(env: Path, tmp_path: Path, edit: objec
 
 def test_nothing_is_remembered_when_the_probe_says_not_to(tmp_path: Path) -> None:
     facts = {"version": "3.12.0", "implementation": "cpython", "distributions": []}
-    for looked in (None, {}, {"at": 1}, {"at": "1", "paths": [["/", None]]}):
+    undecodable = os.fsdecode(b"/tmp/caf\xe9")  # not UTF-8: a lone surrogate in Python
+    for looked in (
+        None,
+        {},
+        {"at": 1},
+        {"at": "1", "paths": [["/", None]]},
+        {"at": 10**19, "paths": [[undecodable, None]]},
+        {"at": 10**19, "paths": [["/", [1, 2, 3]]]},
+    ):
         sitememo.remember(tmp_path, Path("/x/python"), "k", facts, looked)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_racy_wait")
+@pytest.mark.parametrize("failure", ["PermissionError", "RuntimeError"])
+def test_a_look_that_fails_only_costs_the_memo(env: Path, tmp_path: Path, failure: str) -> None:
+    """A folder on ``sys.path`` that cannot be listed (or anything else going wrong while
+    looking) leaves the version and the list as they are, and nothing remembered."""
+    memo = tmp_path / "memo"
+    # In the project's interpreter, listing a folder fails for the probe's look alone.
+    (_site(env) / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "listdir = os.listdir\n"
+        "def only_for_look(*a):\n"
+        "    if sys._getframe(1).f_code.co_name == '_look':\n"
+        f"        raise {failure}(13, 'denied')\n"
+        "    return listdir(*a)\n"
+        "os.listdir = only_for_look\n"
+    )
+    _install(_site(env), "demo", "1.0")
+    facts = probe(_interp(env), distributions=True, memo=memo)
+    assert facts.version == platform.python_version()
+    assert "demo==1.0" in facts.distributions
+    assert list(memo.glob("dists-*.json")) == []
+    (_site(env) / "sitecustomize.py").unlink()
+    assert "demo==1.0" in _dists(env, memo)
+    assert len(list(memo.glob("dists-*.json"))) == 1
