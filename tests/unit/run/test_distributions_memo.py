@@ -64,6 +64,14 @@ def _mark(memo: Path) -> Path:
     return stored
 
 
+def _remembered(env: Path, tmp_path: Path) -> Path:
+    """The memo folder, once ``env``'s list is remembered there and marked."""
+    memo = tmp_path / "memo"
+    _dists(env, memo)
+    _mark(memo)
+    return memo
+
+
 @pytest.mark.usefixtures("no_racy_wait")
 def test_the_distributions_are_remembered_while_nothing_changes(env: Path, tmp_path: Path) -> None:
     memo = tmp_path / "memo"
@@ -116,9 +124,7 @@ def test_metadata_edited_in_place_with_its_size_and_mtime_kept_is_seen(
 
 @pytest.mark.usefixtures("no_racy_wait")
 def test_a_new_pth_file_and_what_it_adds_are_seen(env: Path, tmp_path: Path) -> None:
-    memo = tmp_path / "memo"
-    _dists(env, memo)
-    _mark(memo)
+    memo = _remembered(env, tmp_path)
     extra = tmp_path / "extra"
     extra.mkdir()
     info = extra / "added-3.0.egg-info"
@@ -141,9 +147,7 @@ def test_a_new_pth_file_and_what_it_adds_are_seen(env: Path, tmp_path: Path) -> 
 
 @pytest.mark.usefixtures("no_racy_wait")
 def test_a_changed_pyvenv_cfg_is_asked_again(env: Path, tmp_path: Path) -> None:
-    memo = tmp_path / "memo"
-    _dists(env, memo)
-    _mark(memo)
+    memo = _remembered(env, tmp_path)
     cfg = env / "pyvenv.cfg"
     cfg.write_text(cfg.read_text() + "# edited\n")
     assert "marker==0" not in _dists(env, memo)
@@ -188,9 +192,8 @@ def test_each_environment_has_its_own_memo_though_they_share_a_binary(tmp_path: 
     ],
 )
 def test_a_memo_not_as_written_is_ignored(env: Path, tmp_path: Path, edit: object) -> None:
-    memo = tmp_path / "memo"
-    _dists(env, memo)
-    stored = _mark(memo)
+    memo = _remembered(env, tmp_path)
+    (stored,) = memo.glob("dists-*.json")
     stored.write_text(edit(json.loads(stored.read_text())))  # type: ignore[operator]
     assert "marker==0" not in _dists(env, memo)
 
