@@ -15,7 +15,9 @@ Each is kept as its device, inode, size, mtime and ctime (``None`` when it does 
 exist). A later run re-uses the list while every one of them is as it was. Installing,
 removing or upgrading a distribution adds or removes an entry in a folder on
 ``sys.path``, which gives that folder a new mtime and ctime; a file edited in place gets a
-new ctime, which no tool can set back (``touch`` and ``cp -p`` set the mtime only).
+new ctime, which no tool can set back (``touch`` and ``cp -p`` set the mtime only). On
+Windows ``st_ctime`` is the creation time, so there an edit in place shows only in the
+mtime (and, mostly, the size).
 
 A list is not remembered when anything it depends on changed within :data:`RACY_NS`
 before it was looked at: a change in the same tick of the file system's clock would
