@@ -63,11 +63,14 @@ def load_schema(name: str) -> Mapping[str, Any]:
 
 @functools.cache
 def _validator(name: str) -> Validator:
+    return _draft(load_schema(name))
+
+
+def _draft(schema: Mapping[str, Any]) -> Validator:
+    """A JSON Schema 2020-12 validator of ``schema`` that checks formats too."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(
-        load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @functools.cache
@@ -135,12 +138,8 @@ def _stage_validator() -> Validator:
     """``$defs/stage`` of the result schema with its references to ``$defs`` written out
     in place (:func:`_inlined`): the same verdict and messages, and about 40 % less time
     than following each ``$ref`` (jsonschema resolves one per finding and per metric)."""
-    from jsonschema import Draft202012Validator
-
-    schema = load_schema(RESULT_SCHEMA)
-    defs = schema["$defs"]
-    stage = {**_inlined(defs["stage"], defs, ("stage",)), "$defs": defs}
-    return Draft202012Validator(stage, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    defs = load_schema(RESULT_SCHEMA)["$defs"]
+    return _draft({**_inlined(defs["stage"], defs, ("stage",)), "$defs": defs})
 
 
 def _inlined(node: Any, defs: Mapping[str, Any], within: tuple[str, ...]) -> Any:
@@ -164,11 +163,8 @@ def _inlined(node: Any, defs: Mapping[str, Any], within: tuple[str, ...]) -> Any
 @functools.cache
 def _shell_validator() -> Validator:
     """The result schema with ``$defs/stage`` accepting any value."""
-    from jsonschema import Draft202012Validator
-
     schema = load_schema(RESULT_SCHEMA)
-    shell = {**schema, "$defs": {**schema["$defs"], "stage": True}}
-    return Draft202012Validator(shell, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _draft({**schema, "$defs": {**schema["$defs"], "stage": True}})
 
 
 def inventory_schemas() -> dict[str, Mapping[str, Any]]:

@@ -220,16 +220,9 @@ def probe(
 def _recall(
     memo: Path, executable: Path, binary: str, *, distributions: bool
 ) -> InterpreterFacts | None:
-    if not distributions:
-        return _facts(read_memo(memo / f"{binary}.json"))
-    known = sitememo.recall(memo, executable, binary)
-    if known is None:
-        return None
-    return InterpreterFacts(
-        version=known["version"],
-        implementation=known["implementation"],
-        distributions=tuple(known["distributions"]),
-    )
+    if distributions:
+        return _facts(sitememo.recall(memo, executable, binary), distributions=True)
+    return _facts(read_memo(memo / f"{binary}.json"), distributions=False)
 
 
 def _ask(interpreter: Interpreter, *, distributions: bool) -> tuple[InterpreterFacts, Any]:
@@ -273,10 +266,17 @@ def _binary_key(executable: Path) -> str | None:
     return hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:32]
 
 
-def _facts(data: Any) -> InterpreterFacts | None:
-    """The facts a memo holds, or ``None`` when it is not as :func:`probe` writes it."""
-    if not isinstance(data, dict) or set(data) != {"version", "implementation"}:
+def _facts(data: Any, *, distributions: bool) -> InterpreterFacts | None:
+    """The facts a memo holds (with ``distributions``: the list too), or ``None`` when
+    it is not as :func:`probe` writes it."""
+    keys = {"version", "implementation"} | ({"distributions"} if distributions else set())
+    if not isinstance(data, dict) or set(data) != keys:
         return None
-    if not all(isinstance(v, str) and v for v in data.values()):
+    if not all(isinstance(data[k], str) and data[k] for k in ("version", "implementation")):
         return None
-    return InterpreterFacts(version=data["version"], implementation=data["implementation"])
+    names = data.get("distributions", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return InterpreterFacts(
+        version=data["version"], implementation=data["implementation"], distributions=tuple(names)
+    )

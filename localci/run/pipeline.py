@@ -13,6 +13,7 @@ Each step is a plain function of its input; none keeps state between runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -110,7 +111,7 @@ def prepare(target: Target) -> Plan:
     options, say = target.options, target.reporter.notice
     # The first platform.platform() runs `uname -p` (~15 ms); the cache key and the
     # result need it, so a thread asks now, while git and the configuration are read.
-    threading.Thread(target=platform.platform, name="localci-platform").start()
+    threading.Thread(target=_platform_soon, name="localci-platform").start()
     config = load_run_config(target, options)
     sweep(target.store, config.retention_days, notes_ref=config.publish.notes_ref)
     stages, subset = select_stages(config, options.only, options.skip)
@@ -150,6 +151,14 @@ def prepare(target: Target) -> Plan:
         python_facts=python_facts,
         ignored=ignored,
     )
+
+
+def _platform_soon() -> None:
+    """``platform.platform()``, computed once for the process (the module keeps it);
+    what it raises is left for the caller that needs the value, on the main thread,
+    rather than printed by the thread with a traceback."""
+    with contextlib.suppress(Exception):
+        platform.platform()
 
 
 def _cache_key(

@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,23 +84,19 @@ adds the answer as ``"looked"``, or ``None`` for anything ``_look`` raised, so t
 version and the list never depend on it."""
 
 
-def recall(memo: Path, executable: Path, binary: str) -> dict[str, Any] | None:
-    """The facts remembered for ``executable`` (whose binary has the memo key
-    ``binary``) while every path they depend on is unchanged: ``{"version",
-    "implementation", "distributions"}``; ``None`` otherwise, or for a memo that is not
-    as :func:`remember` writes it."""
+def recall(memo: Path, executable: Path, binary: str) -> Any:
+    """The facts remembered for ``executable`` (whose binary has the memo key ``binary``)
+    while every path they depend on is unchanged, as :func:`remember` was given them (the
+    caller checks their shape); ``None`` otherwise, or for a memo not as written."""
     doc = read_memo(_path(memo, executable, binary))
     if not isinstance(doc, dict) or set(doc) != {"paths", "facts"}:
         return None
-    paths, facts = doc["paths"], doc["facts"]
-    if not isinstance(paths, list) or not paths or not _facts_shape(facts):
+    paths = doc["paths"]
+    if not isinstance(paths, list) or not paths or not all(_entry(item) for item in paths):
         return None
-    for item in paths:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
-            return None
-        if _state(item[0]) != item[1]:
-            return None
-    return dict(facts)
+    if any(_state(path) != state for path, state in paths):
+        return None
+    return doc["facts"]
 
 
 def remember(
@@ -144,17 +140,6 @@ def _state(path: str) -> list[int] | None:
     except OSError:
         return None
     return [s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns]
-
-
-def _facts_shape(facts: Any) -> bool:
-    if not isinstance(facts, dict) or set(facts) != {"version", "implementation", "distributions"}:
-        return False
-    names: Sequence[Any] = facts["distributions"]
-    return (
-        all(isinstance(facts[k], str) and facts[k] for k in ("version", "implementation"))
-        and isinstance(names, list)
-        and all(isinstance(n, str) for n in names)
-    )
 
 
 def _path(memo: Path, executable: Path, binary: str) -> Path:

@@ -200,7 +200,7 @@ def test_a_memo_not_as_written_is_ignored(env: Path, tmp_path: Path, edit: objec
 
 def test_nothing_is_remembered_when_the_probe_says_not_to(tmp_path: Path) -> None:
     facts = {"version": "3.12.0", "implementation": "cpython", "distributions": []}
-    undecodable = os.fsdecode(b"/tmp/caf\xe9")  # not UTF-8: a lone surrogate in Python
+    undecodable = os.fsdecode(b"caf\xe9.dist-info")  # not UTF-8: a lone surrogate in Python
     for looked in (
         None,
         {},
