@@ -20,7 +20,9 @@ The ways, each from the repository, with the same environment:
    (output discarded, exit codes checked) -- the floor;
 2. ``localci -j1``: ``localci run --jobs 1 --no-cache``;
 3. ``localci default``: ``localci run --no-cache`` (as many jobs as CPUs);
-4. ``localci cached``: ``localci run`` on a tree that already passed (a cache hit).
+4. ``localci cached``: ``localci run`` on a tree that already passed (a cache hit);
+5. ``plain, again``: (1) once more in the round, the control: how far this machine alone
+   moves a ratio (no difference between the ways within it can be read).
 
 With ``--extras``, one informational way more: (2) with a temporary worktree per run
 (``LOCALCI_FRESH_WORKTREE=1``) instead of the kept checkout, which shows what re-using one
@@ -67,7 +69,9 @@ from localci.config.defaults import DEFAULT_CONFIG_YAML  # noqa: E402
 PROJECT = ("click", "8.5.1")
 PROJECT_TOOLS = ("pytest==9.2.0", "coverage==7.17.3", "ruff==0.17.5")
 """The project environment's tools (click's tests need nothing else)."""
-WAYS = ("plain", "localci -j1", "localci default", "localci cached")
+WAYS = ("plain", "localci -j1", "plain, again", "localci default", "localci cached")
+"""In cyclic order (each round starts one further along); the control sits between the
+localci ways that run the stages, so it is no nearer (1) than they are on average."""
 EXTRA_WAYS = ("localci -j1, fresh worktree",)
 TIMEOUT = 900.0
 _ACCEPTED_EXIT = {"tests": (0, 1), "coverage": (0, 2), "lint": (0, 1)}
@@ -246,6 +250,7 @@ def argv_for(way: str, subject: Subject) -> list[str]:
     localci = [str(subject.localci), "run"]
     return {
         "plain": ["bash", str(subject.plain)],
+        "plain, again": ["bash", str(subject.plain)],  # the control
         "localci -j1": [*localci, "--jobs", "1", "--no-cache"],
         "localci default": [*localci, "--no-cache"],
         "localci cached": localci,
@@ -303,7 +308,7 @@ def stage_spans(way: str, subject: Subject) -> dict[str, tuple[float, float]]:
     """Each stage's (start, end), in seconds since the epoch, in the run just made: the
     plain script's own timings, or the start and duration in localci's stored result for
     HEAD (the duration is measured around the stage's process alone)."""
-    if way == "plain":
+    if way.startswith("plain"):
         rows = (line.split() for line in subject.timings.read_text().splitlines())
         return {name: (float(start), float(end)) for name, start, end in rows}
     if way == "localci cached":
@@ -379,6 +384,9 @@ def main() -> None:
         jobs=os.cpu_count() or 1,
         versions=report.versions(subject.venv, subject.localci, PROJECT_TOOLS),
         commands=[shlex.join(c.argv) for c in default_commands(Path(".venv"), Path("{reports}"))],
+        invocation=f"python benchmarks/bench_side_by_side.py --rounds {args.rounds}"
+        + (" --extras" if args.extras else "")
+        + " --write",
     )
     table = report.Table(
         times=samples.times,

@@ -7,6 +7,7 @@ and of localci's stored results), never assumed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import platform
 import statistics
@@ -19,6 +20,25 @@ TARGET = 1.02
 """Issue #11: localci within 2 % of the plain commands, one job or the default."""
 CACHED_TARGET = 0.5
 """Issue #6: a cache hit answers in under half a second."""
+CONTROL = "plain, again"
+"""The control way: the plain script a second time in each round."""
+NUMBERED = ("plain", "localci -j1", "localci default", "localci cached")
+"""The ways the targets name, as (1) to (4)."""
+
+
+def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float] | None:
+    """The distribution-free confidence interval of the median of ``values`` at ``level``:
+    the order statistics x(k) and x(n+1-k), k the largest with P(B < k) <= (1-level)/2
+    for B ~ Binomial(n, 1/2) (the sign-test interval; e.g. x(6) to x(15) for n = 20, 95.9 %).
+    None when ``values`` are too few for that level (fewer than 6 for 95 %)."""
+    xs = sorted(values)
+    n, tail, k = len(xs), 0.0, 0
+    while k < n // 2:
+        p = math.comb(n, k) / 2**n
+        if tail + p > (1 - level) / 2:
+            break
+        tail, k = tail + p, k + 1
+    return (xs[k - 1], xs[n - k]) if k else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +51,8 @@ class Facts:
     jobs: int
     versions: Mapping[str, str]
     commands: Sequence[str]
+    invocation: str = "python benchmarks/bench_side_by_side.py --write"
+    """The command line that measured, as RESULTS.md names it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,11 +71,20 @@ class Table:
     def median(self, way: str) -> float:
         return statistics.median(self.times[way])
 
+    def ratios(self, way: str) -> list[float]:
+        """``way``'s time over the plain script's in the same round, round by round."""
+        return [w / p for w, p in zip(self.times[way], self.times["plain"], strict=True)]
+
     def paired(self, way: str) -> float:
-        """The median over rounds of ``way``'s time over the plain script's in the same
-        round: less moved by the machine's drift than the ratio of the medians."""
-        pairs = zip(self.times[way], self.times["plain"], strict=True)
-        return statistics.median(w / p for w, p in pairs)
+        """The median over rounds of :meth:`ratios`: less moved by the machine's drift
+        than the ratio of the medians."""
+        return statistics.median(self.ratios(way))
+
+    def paired_text(self, way: str) -> str:
+        """The paired ratio and its 95 % interval (:func:`median_interval`)."""
+        interval = median_interval(self.ratios(way)) if way != "plain" else None
+        span = f" (95 % CI {interval[0]:.3f} to {interval[1]:.3f})" if interval else ""
+        return f"{self.paired(way):.3f}{span}"
 
 
 def versions(venv: Path, localci: Path, tools: Sequence[str]) -> dict[str, str]:
@@ -101,7 +132,7 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
         for name, seconds in table.stages["plain"].items()
     )
     why_one = (
-        f"paired ratio {table.paired('localci -j1'):.3f}; "
+        f"paired ratio {table.paired_text('localci -j1')}; "
         f"localci -j1 costs {one - plain:+.2f} s over the {plain:.2f} s floor: "
         f"{inside:+.2f} s inside the stages ({per_stage}, localci vs plain) and "
         f"{outside:+.2f} s outside them (start-up, checkout reset, reports, result). "
@@ -110,7 +141,7 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
     )
     saved = one - default
     why_default = (
-        f"paired ratio {table.paired('localci default'):.3f}; "
+        f"paired ratio {table.paired_text('localci default')}; "
         f"running lint beside the tests saves {saved:+.2f} s against one job; "
         f"localci's own time outside the stages: {own_default:.3f} s (median, run by run); "
         f"the stages in the default run: "
@@ -134,6 +165,8 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
             "a cache hit: start-up, git facts, the environment fingerprint, schema checks.",
         ),
     ]
+    if CONTROL in m:
+        rows.append(control_row(table))
     if "localci -j1, fresh worktree" in m:
         fresh = m["localci -j1, fresh worktree"]
         rows.append(
@@ -146,6 +179,21 @@ def verdicts(table: Table) -> list[tuple[str, str, bool, str]]:
             )
         )
     return rows
+
+
+def control_row(table: Table) -> tuple[str, str, bool, str]:
+    """The control: the plain script against itself, round by round (informational)."""
+    ratios = table.ratios(CONTROL)
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    return (
+        "(control) plain, again / plain",
+        table.paired_text(CONTROL),
+        True,
+        f"the same script twice in a round; its ratio ranged over {min(ratios):.3f} to "
+        f"{max(ratios):.3f} (quartiles {quartiles[0]:.3f} to {quartiles[2]:.3f}). What "
+        "this machine alone moves a ratio by: a difference between the ways within this "
+        "spread cannot be read from their walls (informational).",
+    )
 
 
 def own_time_rows(table: Table) -> list[tuple[str, str, bool, str]]:
@@ -197,8 +245,10 @@ def own_time_rows(table: Table) -> list[tuple[str, str, bool, str]]:
     ]
 
 
-def _numbered(way: str, ways: Sequence[str]) -> str:
-    return f"({list(ways).index(way) + 1}) {way}" if not way.startswith("localci -j1,") else way
+def _numbered(way: str) -> str:
+    if way in NUMBERED:
+        return f"({NUMBERED.index(way) + 1}) {way}"
+    return f"(control) {way}" if way == CONTROL else way
 
 
 def summary(table: Table, facts: Facts) -> str:
@@ -209,7 +259,7 @@ def summary(table: Table, facts: Facts) -> str:
         med = statistics.median(times)
         lines.append(
             f"  {way:<29} median {med:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})"
-            f"  x{med / plain:.3f}  paired x{table.paired(way):.3f}"
+            f"  x{med / plain:.3f}  paired x{table.paired_text(way)}"
         )
     for target, value, ok, why in verdicts(table):
         lines.append(f"  {target}: {value} -> {'met' if ok else 'MISSED'} ({why})")
@@ -244,7 +294,9 @@ it writes, as on a developer's machine):
    work tree, with the `PATH` and `PYTHONPATH` localci gives its stages;
 2. **localci -j1**: `localci run --jobs 1 --no-cache`;
 3. **localci default**: `localci run --no-cache` ({jobs} jobs: lint runs beside the tests);
-4. **localci cached**: `localci run` on the tree that already passed (a cache hit).
+4. **localci cached**: `localci run` on the tree that already passed (a cache hit);
+- **(control) plain, again**: (1) a second time in the same round. The same script
+  against itself: how far this machine alone moves a ratio.
 
 Each of {rounds} rounds runs every way once, the order rotating; one unrecorded warm-up
 run of each comes first. The commands (`{{reports}}` is the run's report folder):
@@ -262,11 +314,11 @@ def markdown(table: Table, facts: Facts) -> str:
     verdict_rows = [(t, v, "yes" if ok else "**no**", why) for t, v, ok, why in verdicts(table)]
     results = [
         (
-            _numbered(way, ways),
+            _numbered(way),
             f"{statistics.median(times):.3f}",
             f"{min(times):.3f} to {max(times):.3f}",
             f"{statistics.median(times) / plain:.3f}",
-            f"{table.paired(way):.3f}",
+            table.paired_text(way),
             _seconds(table.outside_median(way)),
         )
         for way, times in table.times.items()
@@ -282,8 +334,8 @@ def markdown(table: Table, facts: Facts) -> str:
     ]
     parts = [
         "# localci side-by-side benchmark (issue #11)",
-        "Generated by `python benchmarks/bench_side_by_side.py --write --extras`; do not edit "
-        "by hand. How it measures: below and the script's docstring.",
+        f"Generated by `{facts.invocation}`; do not edit by hand. How it measures: below "
+        "and the script's docstring.",
         "## Targets",
         "\n".join(_table(verdict_rows, ("target", "measured", "met?", "why"))),
         "## Machine",
@@ -303,9 +355,12 @@ def markdown(table: Table, facts: Facts) -> str:
             )
         ),
         "The ratio is of the medians; the paired ratio is the median, over rounds, of the "
-        "way's time over the plain script's in the same round. On this machine the same "
-        "command's wall and CPU time vary by several per cent from run to run, so read "
-        'both, and the spread, before reading much into the third digit. "Outside stages" is '
+        "way's time over the plain script's in the same round, with the distribution-free "
+        "95 % confidence interval of that median (sign test: order statistics of the "
+        "per-round ratios). On this machine the same command's wall and CPU time vary by "
+        "several per cent from run to run; the control row shows by how much, with the "
+        "same script on both sides, so read it before reading much into the third digit. "
+        '"Outside stages" is '
         "the median, run by run, of the wall time less the union of the stages' intervals "
         "(for localci: from each stored result's start times and durations; for the script: "
         "its own timings). It is localci's own cost, and it does not move with the tests' "
