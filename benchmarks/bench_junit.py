@@ -8,9 +8,16 @@ with a traceback, 1 % skipped, parametrised names; ``generic``: jest-junit's sha
 ``file`` attribute), in test modules that exist on disk so the pytest layer resolves
 node ids as it does on a real project. Then ``N`` rounds of
 :func:`localci.reports.parse_report` on it in this process, and the same file through
-the XML parser alone (what any reader pays). It prints the median and min/max of each
-against the target of 0.3 s for 62,000 cases. This is a measurement, never a test
-assertion.
+the XML parser alone (what any reader pays), the two alternating within each round. It
+prints the median and min/max of each against the target of 0.3 s for 62,000 cases, and
+the median over rounds of the parse's time over the XML parser's in the same round.
+
+That ratio does not move with the machine's speed from moment to moment; the issue
+measured the XML parser alone at :data:`ISSUE_XML_SECONDS`, so the ratio times that is
+what the parse would take on the issue's machine. The minimum is the reading Python's
+``timeit`` recommends for code that only computes ("higher values ... are typically not
+caused by variability in Python's speed, but by other processes interfering"). This is a
+measurement, never a test assertion.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree.ElementTree import XMLParser
 from xml.sax.saxutils import quoteattr
@@ -30,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 from localci.reports import parse_report  # noqa: E402
 
 TARGET_SECONDS = 0.3
+ISSUE_XML_SECONDS = 0.18
+"""Issue #11: "the XML alone: 0.18 s", on the machine that set the 0.3 s target."""
 MODULE_SIZE = 500  # tests per generated module
 TRACEBACK = (
     "def test_value():\n&gt;       assert compute() == 2\nE       assert 1 == 2\n\n"
@@ -72,13 +82,26 @@ def write_report(directory: Path, cases: int, producer: str) -> Path:
     return report
 
 
-def _time(action: object, rounds: int) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return times
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _interleaved(
+    first: Callable[[], object], second: Callable[[], object], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Both actions once per round, which goes first alternating: (first's, second's)."""
+    one: list[float] = []
+    two: list[float] = []
+    for r in range(rounds):
+        if r % 2:
+            two.append(_timed(second))
+            one.append(_timed(first))
+        else:
+            one.append(_timed(first))
+            two.append(_timed(second))
+    return one, two
 
 
 def _xml_only(report: Path) -> None:
@@ -99,16 +122,25 @@ def main() -> None:
         data = parse_report("junit", report, root=root)
         assert data.tests is not None
         assert data.tests.total == opts.cases
-        parse = _time(lambda: parse_report("junit", report, root=root), opts.rounds)
-        xml = _time(lambda: _xml_only(report), opts.rounds)
+        parse, xml = _interleaved(
+            lambda: parse_report("junit", report, root=root), lambda: _xml_only(report), opts.rounds
+        )
     print(f"JUnit report: {opts.cases} cases ({opts.producer}), {opts.rounds} rounds")
     for label, times in (("parse_report", parse), ("XML alone", xml)):
         print(
             f"  {label:<13} median {statistics.median(times):.3f} s "
             f"(min {min(times):.3f}, max {max(times):.3f})"
         )
-    verdict = "meets" if statistics.median(parse) <= TARGET_SECONDS else "misses"
-    print(f"  target {TARGET_SECONDS} s: {verdict} it")
+    ratio = statistics.median(p / x for p, x in zip(parse, xml, strict=True))
+    print(f"  parse / XML alone, paired: median {ratio:.2f}")
+    readings = (
+        ("median", statistics.median(parse)),
+        ("min", min(parse)),
+        (f"paired ratio x {ISSUE_XML_SECONDS} s", ratio * ISSUE_XML_SECONDS),
+    )
+    for label, seconds in readings:
+        verdict = "meets" if seconds <= TARGET_SECONDS else "misses"
+        print(f"  target {TARGET_SECONDS} s, from the {label}: {seconds:.3f} s, {verdict} it")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import shlex
@@ -50,7 +49,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,13 +60,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import side_by_side_instructions as instructions  # noqa: E402
 import side_by_side_report as report  # noqa: E402
+from side_by_side_setup import PROJECT, PROJECT_TOOLS, git, make_repo, tool_env  # noqa: E402
 
 from localci.config.defaults import DEFAULT_CONFIG_YAML  # noqa: E402
 
-PROJECT = ("click", "8.5.1")
-PROJECT_TOOLS = ("pytest==9.2.0", "coverage==7.17.3", "ruff==0.17.5")
-"""The project environment's tools (click's tests need nothing else)."""
 WAYS = ("plain", "localci -j1", "plain, again", "localci default", "localci cached")
 """In cyclic order (each round starts one further along); the control sits between the
 localci ways that run the stages, so it is no nearer (1) than they are on average."""
@@ -93,71 +90,6 @@ class Subject:
     """Where the plain script writes its reports; emptied before each run."""
     timings: Path
     """Where the plain script writes each command's wall time (s), one line each."""
-
-
-# -- set-up ----------------------------------------------------------------------------
-
-
-def run(argv: Sequence[str], **kwargs: object) -> str:
-    """Run ``argv``; its stdout. :raises CalledProcessError: when it fails."""
-    done = subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
-    return str(done.stdout).strip()
-
-
-def git(repo: Path, *args: str) -> str:
-    return run(["git", *args], cwd=repo)
-
-
-def tool_env(workdir: Path) -> Path:
-    """localci's own environment (a regular install of this checkout), made once per
-    state of the checkout's files."""
-    tracked = run(["git", "ls-files", "-s", "localci", "pyproject.toml", "schemas"], cwd=ROOT)
-    state = tracked + run(["git", "diff", "HEAD", "--", "localci", "schemas"], cwd=ROOT)
-    key = hashlib.sha256(state.encode()).hexdigest()[:12]
-    venv = workdir / f"localci-{key}"
-    if not (venv / ".ready").is_file():
-        print(f"installing localci into its own environment {venv} ...", flush=True)
-        shutil.rmtree(venv, ignore_errors=True)
-        run([sys.executable, "-m", "venv", str(venv)])
-        run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)])
-        (venv / ".ready").write_text(key + "\n")
-    return venv / "bin" / "localci"
-
-
-def fetch_sdist(workdir: Path) -> Path:
-    """The pinned sdist (downloaded once into ``workdir``)."""
-    name, version = PROJECT
-    folder = workdir / "sdists"
-    found = sorted(folder.glob(f"{name}-{version}.tar.gz"))
-    if not found:
-        run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
-             ":all:", f"{name}=={version}", "-d", str(folder)])  # fmt: skip
-        found = sorted(folder.glob(f"{name}-{version}.tar.gz"))
-    return found[0]
-
-
-def make_repo(workdir: Path) -> tuple[Path, Path]:
-    """The project committed in a fresh repository, its ``.venv`` beside the code (kept
-    out of git): (repository, venv)."""
-    dest = workdir / "run"
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir()
-    with tarfile.open(fetch_sdist(workdir)) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(dest, filter="data")
-        else:  # pragma: no cover - Pythons without PEP 706
-            tar.extractall(dest)  # noqa: S202 - a pinned sdist from PyPI
-    repo = next(p for p in dest.iterdir() if p.is_dir())
-    git(repo, "init", "-q")
-    (repo / ".git" / "info" / "exclude").write_text(".venv/\n.localci/\n")
-    git(repo, "add", "-A")
-    ident = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-    git(repo, *ident, "-c", "commit.gpgsign=false", "commit", "-qm", "benchmark subject")
-    venv = repo / ".venv"
-    run([sys.executable, "-m", "venv", str(venv)])
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    run([*pip, *PROJECT_TOOLS, "-e", str(repo)])
-    return repo, venv
 
 
 # -- the plain script ------------------------------------------------------------------
@@ -358,6 +290,45 @@ def measure(subject: Subject, ways: Sequence[str], rounds: int) -> Samples:
     return samples
 
 
+def count_instructions(subject: Subject) -> dict[str, dict[str, int]]:
+    """The plain script's and ``localci -j1``'s instructions per stage and own
+    (:mod:`side_by_side_instructions`)."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    stages = {c.name: " ".join(c.argv[1:4]) for c in default_commands(subject.venv, Path())}
+
+    def empty_reports() -> None:
+        shutil.rmtree(subject.reports, ignore_errors=True)
+        subject.reports.mkdir()
+
+    print("counting instructions under valgrind (each way ~40x slower) ...", flush=True)
+    ways = [
+        instructions.Way(name=w, argv=argv_for(w, subject), env=environ(w))
+        for w in ("plain", "localci -j1")
+    ]
+    return instructions.measure(
+        ways,
+        cwd=subject.repo,
+        stages=stages,
+        before=empty_reports,
+        logs=subject.repo.parent.parent / "callgrind",
+    )
+
+
+def write_instructions(path: Path, section: str) -> None:
+    """Put ``section`` in RESULTS.md at ``path`` in place of its instructions section, or
+    before its raw samples."""
+    text = path.read_text()
+    head, found, rest = text.partition("## Instructions")
+    if found:
+        tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
+        text = f"{head}{section}\n\n{tail}"
+    else:
+        head, found, rest = text.partition("## Raw samples")
+        text = f"{head}{section}\n\n{found}{rest}"
+    path.write_text(text)
+
+
 def main() -> None:
     """Parse arguments, set up, measure, print, and maybe write RESULTS.md."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -369,6 +340,7 @@ def main() -> None:
         help="where the environments and sdist are kept and the repository is made",
     )
     parser.add_argument("--extras", action="store_true", help="also a fresh worktree per run")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions")
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     args = parser.parse_args()
     workdir: Path = args.workdir.resolve()
@@ -377,6 +349,14 @@ def main() -> None:
     ways = (*WAYS, *(EXTRA_WAYS if args.extras else ()))
     tests = warm_up(subject, ways)
     samples = measure(subject, ways, args.rounds)
+    counts = count_instructions(subject) if args.instructions else None
+    section = "\n\n".join(instructions.markdown(counts, "plain", "localci -j1")) if counts else ""
+    print(section)
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    if not args.rounds:  # only instructions: they replace those of the last RESULTS.md
+        if args.write and section:
+            write_instructions(path, section)
+        return
     facts = report.Facts(
         project=f"{PROJECT[0]} {PROJECT[1]}",
         tests=tests,
@@ -386,6 +366,7 @@ def main() -> None:
         commands=[shlex.join(c.argv) for c in default_commands(Path(".venv"), Path("{reports}"))],
         invocation=f"python benchmarks/bench_side_by_side.py --rounds {args.rounds}"
         + (" --extras" if args.extras else "")
+        + (" --instructions" if args.instructions else "")
         + " --write",
     )
     table = report.Table(
@@ -395,8 +376,7 @@ def main() -> None:
     )
     print(report.summary(table, facts))
     if args.write:
-        path = ROOT / "benchmarks" / "RESULTS.md"
-        path.write_text(report.markdown(table, facts))
+        path.write_text(report.markdown(table, facts, extra=section))
         print(f"wrote {path}")
 
 

@@ -307,8 +307,9 @@ run of each comes first. The commands (`{{reports}}` is the run's report folder)
 """
 
 
-def markdown(table: Table, facts: Facts) -> str:
-    """RESULTS.md: the targets, the machine, the method, medians and ratios, raw samples."""
+def markdown(table: Table, facts: Facts, *, extra: str = "") -> str:
+    """RESULTS.md: the targets, the machine, the method, medians and ratios, ``extra``
+    (a section of its own, e.g. instruction counts), raw samples."""
     plain = table.median("plain")
     ways = list(table.times)
     verdict_rows = [(t, v, "yes" if ok else "**no**", why) for t, v, ok, why in verdicts(table)]
@@ -368,6 +369,7 @@ def markdown(table: Table, facts: Facts) -> str:
         "it (the stages are the script's commands, on a checkout of the same tree).",
         "Per stage (medians, s; plain: each command's wall time in the script):",
         "\n".join(_table(stage_rows, ("way", *stage_names))),
+        *([extra] if extra else []),
         "## Raw samples (s, in round order)",
         "\n".join(raw),
         "Outside the stages, run by run:",
