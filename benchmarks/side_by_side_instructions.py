@@ -173,7 +173,10 @@ def markdown(counts: Mapping[str, Mapping[str, int]], base: str, other: str) -> 
         f"script's instructions; each stage command's ratio shows whether it does the same "
         "work inside localci as in the script (the method: "
         "`benchmarks/side_by_side_instructions.py`). Instructions are not seconds; they "
-        "do not move with the machine's load. Processes killed before valgrind could "
-        f"count them (a test suite's children): {lost[base]} in {base}, {lost[other]} in "
-        f"{other}; they are left out of both.",
+        "do not move with the machine's load. localci's own count includes what its "
+        "threads do while a stage's process runs on the other core (loading the report "
+        "parsers and the result schema, scrubbing and checking the previous stage's "
+        "result): counted here, it does not lengthen the run. Processes killed before "
+        f"valgrind could count them (a test suite's children): {lost[base]} in {base}, "
+        f"{lost[other]} in {other}; they are left out of both.",
     ]
