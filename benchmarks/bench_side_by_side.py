@@ -57,18 +57,17 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import side_by_side_instructions as instructions  # noqa: E402
-import side_by_side_report as report  # noqa: E402
-from side_by_side_setup import PROJECT, PROJECT_TOOLS, git, make_repo, tool_env  # noqa: E402
+import side_by_side_instructions as instructions
+import side_by_side_report as report
+from side_by_side_setup import PROJECT, PROJECT_TOOLS, ROOT, git, make_repo, tool_env
 
-from localci.config.defaults import DEFAULT_CONFIG_YAML  # noqa: E402
+from localci.config.defaults import DEFAULT_CONFIG_YAML
 
 WAYS = ("plain", "localci -j1", "plain, again", "localci default", "localci cached")
 """In cyclic order (each round starts one further along); the control sits between the
-localci ways that run the stages, so it is no nearer (1) than they are on average."""
+localci ways that run the stages, so its distance from (1) in a round lies between theirs."""
 EXTRA_WAYS = ("localci -j1, fresh worktree",)
 TIMEOUT = 900.0
 _ACCEPTED_EXIT = {"tests": (0, 1), "coverage": (0, 2), "lint": (0, 1)}
@@ -297,22 +296,15 @@ def count_instructions(subject: Subject) -> dict[str, dict[str, int]]:
         raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
     stages = {c.name: " ".join(c.argv[1:4]) for c in default_commands(subject.venv, Path())}
 
-    def empty_reports() -> None:
-        shutil.rmtree(subject.reports, ignore_errors=True)
-        subject.reports.mkdir()
-
     print("counting instructions under valgrind (each way ~40x slower) ...", flush=True)
     ways = [
         instructions.Way(name=w, argv=argv_for(w, subject), env=environ(w))
         for w in ("plain", "localci -j1")
     ]
-    return instructions.measure(
-        ways,
-        cwd=subject.repo,
-        stages=stages,
-        before=empty_reports,
-        logs=subject.repo.parent.parent / "callgrind",
-    )
+    shutil.rmtree(subject.reports, ignore_errors=True)
+    subject.reports.mkdir()
+    logs = subject.repo.parent.parent / "callgrind"
+    return instructions.measure(ways, cwd=subject.repo, stages=stages, logs=logs)
 
 
 def write_instructions(path: Path, section: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,14 +131,11 @@ def measure(
     *,
     cwd: Path,
     stages: Mapping[str, str],
-    before: Callable[[], None],
     logs: Path,
 ) -> dict[str, dict[str, int]]:
     """Each way's instructions per stage and own (:func:`charge`), the ways run at the
-    same time, their logs kept under ``logs/<n>``; ``before`` runs first (emptying the
-    script's report folder). ``PYTHONHASHSEED`` is fixed, so set and dict orders are the
-    same in every way."""
-    before()
+    same time, their logs kept under ``logs/<n>``. ``PYTHONHASHSEED`` is fixed, so set
+    and dict orders are the same in every way."""
     with ThreadPoolExecutor(max_workers=len(ways)) as pool:
         runs = {
             way.name: pool.submit(
