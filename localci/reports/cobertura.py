@@ -31,15 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from localci.reports._base import (
-    ReportData,
-    ReportSource,
-    is_file,
-    load_xml,
-    percent,
-    relative_path,
-    uncovered_findings,
-)
+from localci.reports._base import ReportData, ReportSource, load_xml, percent, uncovered_findings
+from localci.reports.paths import is_file, relative_path
 from localci.result.model import MAX_INVENTORY, CoverageMetrics, Finding, Inventory
 
 __all__ = ["CoberturaParser"]

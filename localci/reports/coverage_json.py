@@ -12,14 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from localci.reports._base import (
-    ReportData,
-    ReportSource,
-    load_json,
-    percent,
-    relative_path,
-    uncovered_findings,
-)
+from localci.reports._base import ReportData, ReportSource, load_json, percent, uncovered_findings
+from localci.reports.paths import relative_path
 from localci.result.model import MAX_INVENTORY, CoverageMetrics, Finding, Inventory
 
 __all__ = ["CoverageJsonParser"]

@@ -46,8 +46,8 @@ from localci.reports._base import (
     clip_tail,
     load_xml,
     positive,
-    relative_path,
 )
+from localci.reports.paths import relative_path
 from localci.result.model import Finding, TestCounts
 
 __all__ = ["JunitParser", "case_id", "case_results"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from localci.reports._base import is_dir, is_file, relative_path
+from localci.reports.paths import is_dir, is_file, relative_path
 
 __all__ = ["Modules", "Where", "locate", "node_prefix"]
 

@@ -41,8 +41,8 @@ from localci.reports._base import (
     lint_counts,
     load_json,
     positive,
-    relative_path,
 )
+from localci.reports.paths import relative_path
 from localci.result.model import Finding, Severity
 
 __all__ = ["SarifParser"]
